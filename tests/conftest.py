@@ -1,0 +1,54 @@
+"""Shared test helpers: the real CLI as a subprocess, and the ../shared corpora."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("TEXTML_SHARED", REPO.parent / "shared"))
+SHARED_CORPORA = {
+    "sms": SHARED / "corpora" / "sms-spam" / "sms_spam.csv",
+    "debian": SHARED / "corpora" / "debian-packages" / "debian_packages.csv",
+    "instacart": SHARED / "corpora" / "instacart-products" / "instacart_products.csv",
+}
+BUNDLED = REPO / "corpora" / "products.csv"
+BUNDLED_BINARY = REPO / "corpora" / "products_binary.csv"
+
+
+def shared_corpus(name: str) -> Path:
+    path = SHARED_CORPORA[name]
+    if not path.exists():
+        pytest.skip(f"../shared corpora not found at {path} (set TEXTML_SHARED to its folder)")
+    return path
+
+
+def run_textml(*args: str, cwd: str | os.PathLike | None = None, env: dict | None = None,
+               timeout: float = 900) -> subprocess.CompletedProcess:
+    """Run the real command line in a subprocess, as a user would."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "textml", *map(str, args)],
+        capture_output=True, text=True, cwd=cwd, env=full_env, timeout=timeout,
+    )
+
+
+@pytest.fixture
+def write(tmp_path):
+    """Write text (or bytes) to a file under tmp_path and return its path."""
+
+    def _write(name: str, content: str | bytes) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        return path
+
+    return _write

@@ -1,0 +1,3 @@
+from textml.cli import main
+
+main()

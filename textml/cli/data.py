@@ -1,0 +1,115 @@
+"""`textml data ...`: look at a file, split it, fetch a public corpus."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from textml.cli.options import FORMAT_CHOICES, data_options
+
+EXIT_NOT_USABLE = 1
+
+
+@click.group()
+def data() -> None:
+    """Check, split and fetch labelled text files."""
+
+
+@data.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@data_options
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON document.")
+def check(file: str, read: dict, as_json: bool) -> int:
+    """Report on FILE: rows, classes (with a bar chart), imbalance, blank texts, missing
+    labels, duplicates, conflicting labels, lengths and the task type.
+
+    Exits 0 when the data is usable for training, 1 when it is not (no labels, one class,
+    ...), 2 on an unreadable file.
+    """
+    from textml.data.check import check_file, format_report
+
+    report = check_file(file, **read)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_report(report))
+    if not report.usable:
+        click.echo(f"error: {file} is not usable: {'; '.join(report.problems)}", err=True)
+        return EXIT_NOT_USABLE
+    return 0
+
+
+@data.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder to write train/dev/test files and manifest.json into.")
+@click.option("--dev", default=0.1, show_default=True, type=click.FloatRange(0, 1, max_open=True),
+              help="Fraction of rows for the dev split.")
+@click.option("--test", default=0.1, show_default=True, type=click.FloatRange(0, 1, max_open=True),
+              help="Fraction of rows for the test split.")
+@click.option("--seed", default=0, show_default=True, help="Random seed; the same seed gives the same split.")
+@click.option("--dedupe", is_flag=True,
+              help="Drop repeated texts before splitting (majority label wins) so no text is in two splits.")
+@click.option("--out-format", type=click.Choice([f for f in FORMAT_CHOICES if f != "lines"]), default=None,
+              help="Format of the split files; default: the input's.")
+@click.option("--force", is_flag=True, help="Replace OUT if it exists.")
+@data_options
+def split(file, out_dir, dev, test, seed, dedupe, out_format, force, read) -> None:
+    """Split FILE into stratified train/dev/test files (default 80/10/10).
+
+    Rows without text or label are dropped, classes too rare to stratify (fewer than 3
+    rows) stay in train, and everything is recorded in OUT/manifest.json (source and output
+    sha256, rows and class counts per split, seed and options). OUT appears only once it is
+    complete.
+    """
+    from textml.data.split import split_file
+
+    manifest = split_file(file, out_dir, dev=dev, test=test, seed=seed, dedupe=dedupe,
+                          out_format=out_format, force=force, **read)
+    splits = manifest["splits"]
+    click.echo(
+        f"wrote {out_dir}: train {splits['train']['rows']:,}, dev {splits['dev']['rows']:,}, "
+        f"test {splits['test']['rows']:,} rows, {manifest['classes']} classes"
+    )
+    dropped = manifest["dropped"]
+    if dropped["blank_text"] or dropped["missing_label"]:
+        click.echo(f"  dropped {dropped['blank_text']} blank texts and {dropped['missing_label']} unlabelled rows")
+    if manifest["dedupe"]:
+        d = manifest["dedupe"]
+        click.echo(f"  dedupe: dropped {d['duplicates_dropped']:,} repeated texts; "
+                   f"{d['conflicting_texts']} had conflicting labels ({d['conflict_ties']} ties, first label kept)")
+    elif manifest["texts_in_several_splits"]:
+        click.echo(f"  warning: {manifest['texts_in_several_splits']} texts appear in more than one split; "
+                   f"use --dedupe to prevent that")
+    if manifest["rare_classes_in_train_only"]:
+        rare = manifest["rare_classes_in_train_only"]
+        click.echo(f"  {len(rare)} classes too rare to stratify, kept in train only: {', '.join(rare[:10])}"
+                   + (" ..." if len(rare) > 10 else ""))
+
+
+@data.command()
+@click.argument("name", required=False)
+@click.option("--list", "list_only", is_flag=True, help="List the known corpora and exit.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), envvar="TEXTML_CACHE", default=None,
+              help="Where corpora are kept [env TEXTML_CACHE; default ~/.cache/textml].")
+@click.option("--url", default=None, help="Download from this URL (a mirror) instead of the publisher's.")
+@click.option("--force", is_flag=True, help="Download again even if the corpus is cached.")
+def fetch(name, list_only, cache_dir, url, force) -> None:
+    """Download a known public corpus NAME, verify it, and write it as CSV (text,label).
+
+    Prints where it was written, its licence and how to cite it.
+    """
+    from textml.data.corpora import CORPORA, fetch_corpus
+
+    if list_only or not name:
+        for corpus in CORPORA.values():
+            click.echo(f"{corpus.name:<12} {corpus.description}")
+        if not list_only:
+            click.echo("\nname a corpus to fetch it: textml data fetch NAME")
+        return
+    result = fetch_corpus(name, cache_dir=cache_dir, url=url, force=force)
+    click.echo(f"{name}: {', '.join(str(p) for p in result.files)}")
+    click.echo(f"  rows {result.rows:,}, classes {result.classes}")
+    click.echo(f"  licence: {result.corpus.licence}")
+    click.echo(f"  cite: {result.corpus.citation}")
