@@ -17,6 +17,10 @@ class ConfigError(TextmlError):
     """An option, model name, metric or other setting is invalid."""
 
 
+class TrainingError(TextmlError):
+    """A model could not be trained on the given data."""
+
+
 class TrackingError(TextmlError):
     """The MLflow store or a run could not be reached or read."""
 

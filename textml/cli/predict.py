@@ -1,0 +1,32 @@
+"""`textml predict`: texts -> top-k labels, streamed over all cores (or on Spark)."""
+
+from __future__ import annotations
+
+import click
+
+from textml.cli.encode import batch_options, report
+
+
+@click.command()
+@click.argument("model")
+@click.argument("input", type=click.Path(dir_okay=False))
+@click.option("--out", "-o", required=True, type=click.Path(),
+              help="Output: .csv, .tsv, .jsonl or .parquet; Spark writes a Parquet folder.")
+@click.option("--top-k", "-k", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Labels to keep per text, best first.")
+@batch_options
+def predict(model, input, out, top_k, run, as_json):
+    """Predict the labels of every text of INPUT with MODEL.
+
+    MODEL: a folder from `textml train --out`, an MLflow run id or runs:/RUN_ID/model, a
+    joblib pipeline, or a supervised fastText .bin. Columns: id, label, prob (score for
+    models without probabilities, e.g. LinearSVC margins), then label_2, prob_2 ... up to
+    --top-k. Rows keep the input's order and ids.
+
+    \b
+      textml predict model_dir catalogue.csv --out labels.csv --top-k 3
+    """
+    from textml.encoding import predict_file
+
+    result = predict_file(model, input, out, top_k=top_k, **run)
+    report(result, as_json, f"texts labelled ({result.score_name}s)")

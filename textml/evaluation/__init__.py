@@ -1,0 +1,1 @@
+"""Evaluation: task type and primary-metric choice, scores, cost (latency, size), plots."""

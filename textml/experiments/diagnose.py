@@ -1,0 +1,251 @@
+"""Diagnose: is the error bias, variance, or the data?
+
+Three pieces of evidence:
+1. train vs dev primary metric (avoidable bias = target - train; variance = train - dev),
+   next to the best dummy baseline on dev (a model no better than guessing means the
+   labels do not follow from the texts);
+2. a learning curve (sklearn's learning_curve on the predefined train/dev split);
+3. the overfitting check: a high-capacity model (a nearly unregularised linear model on
+   word and character n-grams: far more features than rows) on a 10% sample must
+   drive its own training error close to zero; rows it cannot fit are the evidence of
+   duplicated texts with different labels, blank texts, or labels that are noise.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from textml.data.split import Split
+from textml.evaluation.metrics import MetricChoice, choose_metric, make_scorer_for, score
+
+BIAS_THRESHOLD = 0.05  # points of the primary metric below the target that count as high bias
+VARIANCE_THRESHOLD = 0.05  # train-dev gap that counts as high variance
+DUMMY_MARGIN = 0.02  # a model must beat the best dummy by this much to have learned anything
+OVERFIT_MAX_ERROR = 0.05  # training error the big model must reach on its 10% sample
+
+
+@dataclass
+class Diagnosis:
+    choice: MetricChoice
+    model_name: str
+    train_score: float
+    dev_score: float
+    dummy_dev_score: float
+    target_score: float
+    verdict: str  # "high bias", "high variance", "high bias and high variance", "data problem", "ok"
+    advice: list[str]
+    curve: list[dict]
+    overfit: dict
+    evidence: list[dict] = field(default_factory=list)
+    run_id: str | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "model": self.model_name, "primary_metric": self.choice.name, "train_score": self.train_score,
+            "dev_score": self.dev_score, "dummy_dev_score": self.dummy_dev_score, "target_score": self.target_score,
+            "avoidable_bias": self.target_score - self.train_score, "variance": self.train_score - self.dev_score,
+            "verdict": self.verdict, "advice": self.advice, "learning_curve": self.curve,
+            "overfit_check": self.overfit, "evidence": self.evidence, "run_id": self.run_id,
+        }
+
+
+def overfit_check(split: Split, fraction: float = 0.1, seed: int = 0, max_rows: int = 5000) -> dict:
+    """Fit a high-capacity model on a stratified ``fraction`` of train; report its training error.
+
+    With far more n-gram features than rows and almost no regularisation, any consistent
+    labelling can be memorised; what stays unfitted points at the data (same text, other
+    label; blank texts). An MLP would do too, but costs minutes where this costs seconds.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import make_pipeline, make_union
+    from sklearn.svm import LinearSVC
+
+    train = split.train
+    n = min(max(int(len(train) * fraction), min(len(train), 50)), max_rows)
+    indices = np.arange(len(train))
+    labels = np.asarray(train.labels, dtype=object)
+    if n < len(train):
+        try:
+            indices, _ = train_test_split(indices, train_size=n, stratify=labels, random_state=seed)
+        except ValueError:  # classes too rare to stratify
+            indices, _ = train_test_split(indices, train_size=n, random_state=seed)
+    texts = [train.texts[i] for i in indices]
+    y = labels[indices]
+    model = make_pipeline(
+        make_union(TfidfVectorizer(ngram_range=(1, 2), lowercase=False, token_pattern=r"(?u)\b\w+\b"),
+                   TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 5), lowercase=False)),
+        LinearSVC(C=1e4, max_iter=20_000, tol=1e-6, random_state=seed),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(texts, y)
+    predicted = model.predict(texts)
+    wrong = np.flatnonzero(predicted != y)
+    error = len(wrong) / max(len(y), 1)
+    # evidence: the same text seen with another label in the sample explains a miss
+    by_text = defaultdict(set)
+    for text, label in zip(texts, y):
+        by_text[" ".join(text.split()).lower()].add(label)
+    examples = []
+    for i in wrong[:10]:
+        key = " ".join(texts[i].split()).lower()
+        reason = ("same text with labels " + ", ".join(sorted(map(str, by_text[key])))
+                  if len(by_text[key]) > 1 else ("blank text" if not key else "cannot be fitted"))
+        examples.append({"id": train.ids[indices[i]], "text": texts[i], "label": y[i],
+                         "predicted": predicted[i], "why": reason})
+    conflicting = sum(1 for labels_ in by_text.values() if len(labels_) > 1)
+    return {"rows": int(len(y)), "fraction": fraction, "train_error": float(error),
+            "passed": bool(error <= OVERFIT_MAX_ERROR), "conflicting_texts_in_sample": conflicting,
+            "unfitted_examples": examples,
+            "model": "word 1-2 + char 1-5 gram TF-IDF + LinearSVC(C=1e4), almost no regularisation"}
+
+
+def learning_curve_table(model, split: Split, choice: MetricChoice, sizes=(0.1, 0.25, 0.5, 0.75, 1.0),
+                         n_jobs: int = 1, seed: int = 0) -> list[dict]:
+    """Train and dev score against training-set size, with sklearn's learning_curve."""
+    from sklearn.model_selection import learning_curve
+
+    from textml.experiments.tune import _predefined
+
+    texts, labels, cv = _predefined(split)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        counts, train_scores, dev_scores = learning_curve(
+            model, texts, labels, train_sizes=list(sizes), cv=cv, scoring=make_scorer_for(choice),
+            shuffle=True, random_state=seed, n_jobs=n_jobs, error_score=np.nan,
+        )
+    return [{"train_rows": int(c), "train_score": float(t[0]), "dev_score": float(d[0])}
+            for c, t, d in zip(counts, train_scores, dev_scores)]
+
+
+def verdict_for(train_score: float, dev_score: float, dummy: float, target: float,
+                overfit: dict) -> tuple[str, list[str]]:
+    """The diagnosis in plain words, and what to try next."""
+    bias = target - train_score
+    variance = train_score - dev_score
+    if dev_score <= dummy + DUMMY_MARGIN:
+        advice = [f"the model scores {dev_score:.3f} on dev, no better than a dummy baseline ({dummy:.3f}): "
+                  "the labels do not follow from the texts",
+                  "check that --text-col/--label-col point at the right columns and that rows were not shuffled "
+                  "against their labels; look at a sample with `textml data check`"]
+        if not overfit["passed"]:
+            advice.append(f"even a big model cannot fit {overfit['train_error']:.0%} of a 10% sample; see the evidence rows")
+        return "data problem", advice
+    if not overfit["passed"]:
+        return "data problem", [
+            f"a big model leaves {overfit['train_error']:.0%} of a 10% training sample unfitted "
+            f"({overfit['conflicting_texts_in_sample']} texts there carry several labels): labels are noisy "
+            "or texts carry too little signal",
+            "fix conflicting labels (`textml errors --label-issues`, or re-annotate), deduplicate, drop blank texts",
+        ]
+    high_bias = bias > BIAS_THRESHOLD
+    high_variance = variance > VARIANCE_THRESHOLD
+    if high_bias and high_variance:
+        return "high bias and high variance", [
+            "first reduce bias: a bigger model or richer features (word+char n-grams, fasttext with subwords), "
+            "less regularisation (higher C), longer training",
+            "then variance: more training data, more regularisation, fewer features",
+        ]
+    if high_bias:
+        return "high bias", [
+            f"the model does not even fit its own training data ({train_score:.3f} vs target {target:.3f})",
+            "try a bigger model or richer features, less regularisation (e.g. --param clf__C=10), more epochs",
+        ]
+    if high_variance:
+        return "high variance", [
+            f"it fits train ({train_score:.3f}) much better than dev ({dev_score:.3f}): it memorises",
+            "try more training data (see the learning curve's slope), more regularisation (lower C), "
+            "fewer or coarser features (min_df), or a simpler model",
+        ]
+    return "ok", ["train and dev are close and near the target: tune (`textml tune`) or look at the errors "
+                  "(`textml errors`) for what is left"]
+
+
+def diagnose(
+    split: Split,
+    model_name: str,
+    target: float = 1.0,
+    metric: str | None = None,
+    seed: int = 0,
+    n_jobs: int = 1,
+    tracking_uri: str | None = None,
+    experiment: str | None = None,
+    out_dir: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Diagnosis:
+    """Fit ``model_name`` and a dummy; learning curve; overfit check; verdict. Logged to MLflow."""
+    from textml.experiments.compare import _data_tags
+    from textml.models.registry import make_model
+    from textml.tracking import Tracker
+
+    say = progress or (lambda message: None)
+    choice = choose_metric(split.train.labels, metric)
+    train, dev = split.train, split.dev
+    say(f"{model_name}: fitting on {len(train):,} texts for train and dev scores ...")
+    model = make_model(model_name, seed=seed).fit(train.texts, train.labels)
+    train_score = _primary(model, train, choice)
+    dev_score = _primary(model, dev, choice)
+    dummy_score = max(_primary(make_model(name, seed=seed).fit(train.texts, train.labels), dev, choice)
+                      for name in ("dummy-prior", "dummy-stratified"))
+    say("learning curve ...")
+    curve = learning_curve_table(make_model(model_name, seed=seed), split, choice, n_jobs=n_jobs, seed=seed)
+    say("overfitting check: a big model on a 10% sample ...")
+    overfit = overfit_check(split, seed=seed)
+    verdict, advice = verdict_for(train_score, dev_score, dummy_score, target, overfit)
+    outcome = Diagnosis(choice, model_name, train_score, dev_score, dummy_score, target, verdict, advice,
+                        curve, overfit, overfit["unfitted_examples"])
+    tracker = Tracker(experiment or split.name, tracking_uri)
+    tags = {"textml.command": "diagnose", "textml.model": model_name, "textml.verdict": verdict,
+            "textml.test_read": False, **_data_tags(split)}
+    with tracker.run(f"diagnose {model_name}", tags=tags) as run_id:
+        outcome.run_id = run_id
+        tracker.log_metrics({f"train_{choice.name}": train_score, f"dev_{choice.name}": dev_score,
+                             f"dummy_dev_{choice.name}": dummy_score,
+                             "overfit_train_error": overfit["train_error"]})
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(out_dir) if out_dir else Path(tmp)
+            folder.mkdir(parents=True, exist_ok=True)
+            plot = learning_curve_png(curve, choice.name, folder / "learning_curve.png", model_name, target)
+            tracker.log_file(plot, "plots")
+            tracker.log_dict(outcome.to_json(), "diagnosis.json")
+            if out_dir:
+                import json
+
+                (folder / "diagnosis.json").write_text(json.dumps(outcome.to_json(), indent=2, default=str))
+    return outcome
+
+
+def _primary(model, data, choice: MetricChoice) -> float:
+    from textml.evaluation.metrics import model_scores
+
+    predicted = model.predict(data.texts)
+    return score(data.labels, predicted, choice, model_scores(model, data.texts),
+                 getattr(model, "classes_", None))[choice.name]
+
+
+def learning_curve_png(curve: list[dict], metric: str, path: Path, title: str, target: float) -> Path:
+    from textml.evaluation.plots import _pyplot
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    rows = [c["train_rows"] for c in curve]
+    ax.plot(rows, [c["train_score"] for c in curve], "o-", label="train")
+    ax.plot(rows, [c["dev_score"] for c in curve], "o-", label="dev")
+    ax.axhline(target, linestyle=":", color="grey", label=f"target {target:g}")
+    ax.set_xlabel("training rows")
+    ax.set_ylabel(metric)
+    ax.set_title(f"learning curve: {title}")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100, format="png")
+    plt.close(fig)
+    return path

@@ -1,0 +1,177 @@
+"""Error analysis: the eyeball set of the worst dev mistakes, and likely label errors.
+
+The eyeball set holds at most ``size`` (default 100) dev rows the model got wrong, the
+most confidently wrong first: a person reads them and sorts them into causes. Label
+issues are found with cleanlab's confident learning on out-of-fold probabilities.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from textml.data.dataset import Dataset
+from textml.data.split import Split
+from textml.errors import ConfigError
+from textml.evaluation.metrics import class_probabilities
+from textml.files import atomic_path
+
+FIELDS = ("id", "text", "label", "predicted", "prob_label", "prob_predicted", "margin")
+
+
+@dataclass
+class ErrorReport:
+    rows: list[dict]
+    total_errors: int
+    evaluated: int
+    confidence_source: str
+    out: Path | None
+    run_id: str | None
+    kind: str  # "eyeball" or "label-issues"
+
+
+def eyeball_rows(model, data: Dataset, size: int = 100) -> tuple[list[dict], int, str]:
+    """The ``size`` most confidently wrong predictions on ``data``, worst first."""
+    probabilities, source = class_probabilities(model, data.texts)
+    classes = [str(c) for c in model.classes_]
+    index = {c: i for i, c in enumerate(classes)}
+    predicted = probabilities.argmax(axis=1)
+    rows = []
+    for i, (text, label) in enumerate(zip(data.texts, data.labels)):
+        guess = classes[predicted[i]]
+        if guess == str(label):
+            continue
+        p_label = float(probabilities[i, index[str(label)]]) if str(label) in index else 0.0
+        p_pred = float(probabilities[i, predicted[i]])
+        rows.append({"id": data.ids[i], "text": text, "label": label, "predicted": guess,
+                     "prob_label": round(p_label, 4), "prob_predicted": round(p_pred, 4),
+                     "margin": round(p_pred - p_label, 4)})
+    rows.sort(key=lambda r: (-r["prob_predicted"], r["prob_label"]))
+    return rows[:size], len(rows), source
+
+
+def label_issue_rows(model, data: Dataset, size: int = 100, folds: int = 5, seed: int = 0,
+                     n_jobs: int = 1) -> tuple[list[dict], int, str]:
+    """Training rows whose given label looks wrong, most suspicious first (cleanlab)."""
+    from cleanlab.filter import find_label_issues
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    labels = np.asarray([str(l) for l in data.labels], dtype=object)
+    classes, counts = np.unique(labels, return_counts=True)
+    folds = int(min(folds, counts.min())) if counts.min() >= 2 else 2
+    if counts.min() < 2:
+        raise ConfigError("every class needs at least 2 training rows for out-of-fold probabilities")
+    y = np.searchsorted(classes, labels)
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    method = "predict_proba" if hasattr(model, "predict_proba") else "decision_function"
+    scores = cross_val_predict(clone(model), list(data.texts), labels, cv=cv, method=method, n_jobs=n_jobs)
+    if method == "decision_function":
+        scores = np.asarray(scores, dtype=float)
+        if scores.ndim == 1:
+            scores = np.column_stack([-scores, scores])
+        scores = np.exp(scores - scores.max(axis=1, keepdims=True))
+        scores /= scores.sum(axis=1, keepdims=True)
+    ranked = find_label_issues(y, scores, return_indices_ranked_by="self_confidence")
+    rows = []
+    for i in ranked[:size]:
+        rows.append({"id": data.ids[i], "text": data.texts[i], "label": labels[i],
+                     "predicted": classes[scores[i].argmax()],
+                     "prob_label": round(float(scores[i, y[i]]), 4),
+                     "prob_predicted": round(float(scores[i].max()), 4),
+                     "margin": round(float(scores[i].max() - scores[i, y[i]]), 4)})
+    return rows, len(ranked), f"out-of-fold {method} ({folds} folds)"
+
+
+def write_rows(rows: list[dict], path: str | os.PathLike) -> Path:
+    """CSV or JSONL by extension, atomically."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".jsonl"):
+        raise ConfigError(f"--out must end in .csv or .jsonl, not {path.name}")
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            if suffix == ".csv":
+                writer = csv.DictWriter(handle, fieldnames=FIELDS)
+                writer.writeheader()
+                writer.writerows(rows)
+            else:
+                for row in rows:
+                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return path
+
+
+def find_errors(
+    split: Split,
+    model_name: str | None = None,
+    run_id: str | None = None,
+    model_dir: str | None = None,
+    size: int = 100,
+    label_issues: bool = False,
+    out: str | None = None,
+    force: bool = False,
+    seed: int = 0,
+    n_jobs: int = 1,
+    tracking_uri: str | None = None,
+    experiment: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ErrorReport:
+    """Build the eyeball set (or the label-issue ranking) and log it beside the model's run."""
+    from textml.experiments.compare import _data_tags
+    from textml.files import check_can_write
+    from textml.models.registry import make_model
+    from textml.models.saving import load_model
+    from textml.tracking import Tracker, download_run_folder
+
+    say = progress or (lambda message: None)
+    if sum(x is not None for x in (model_name, run_id, model_dir)) != 1:
+        raise ConfigError("give exactly one of --model NAME, --run RUN_ID or --model-dir DIR")
+    if not 1 <= size <= 100:
+        raise ConfigError("--size must be between 1 and 100: an eyeball set is meant to be read by a person")
+    if out:
+        check_can_write(out, force)
+    if run_id:
+        model, info = load_model(download_run_folder(run_id, "model", tracking_uri))
+        name = info.get("model", "model")
+    elif model_dir:
+        model, info = load_model(model_dir)
+        name = info.get("model", "model")
+    else:
+        name = model_name
+        model = make_model(model_name, seed=seed)
+        if not label_issues:
+            say(f"{name}: fitting on {len(split.train):,} texts ...")
+            model.fit(split.train.texts, split.train.labels)
+    if label_issues:
+        say(f"{name}: out-of-fold probabilities on {len(split.train):,} training texts ...")
+        rows, total, source = label_issue_rows(model, split.train, size, seed=seed, n_jobs=n_jobs)
+        evaluated, kind = len(split.train), "label-issues"
+    else:
+        rows, total, source = eyeball_rows(model, split.dev, size)
+        evaluated, kind = len(split.dev), "eyeball"
+    written = write_rows(rows, out) if out else None
+    tracker = Tracker(experiment or split.name, tracking_uri)
+    artifact = f"{kind}.jsonl"
+    if run_id:
+        with tracker.mlflow.start_run(run_id=run_id):
+            _log_rows(tracker, rows, artifact, {"errors": total, "evaluated": evaluated})
+        logged_run = run_id
+    else:
+        tags = {"textml.command": "errors", "textml.model": name, "textml.test_read": False, **_data_tags(split)}
+        with tracker.run(f"errors {name}", tags=tags) as logged_run:
+            _log_rows(tracker, rows, artifact, {"errors": total, "evaluated": evaluated})
+    return ErrorReport(rows, total, evaluated, source, written, logged_run, kind)
+
+
+def _log_rows(tracker, rows: list[dict], name: str, counts: dict) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_rows(rows, Path(tmp) / name)
+        tracker.log_file(path, "errors")
+    tracker.log_metrics({f"{name.split('.')[0]}_{k}": v for k, v in counts.items()})
