@@ -111,7 +111,7 @@ def check_file(
             else:
                 first_label[key] = label
                 first_text[key] = text
-    task = infer_task(labels_seen)
+    task = infer_task(labels_seen) if len(classes) >= 2 else "unknown"
     ordered = dict(sorted(classes.items(), key=lambda kv: (-kv[1], kv[0])))
     counts = list(ordered.values())
     imbalance = round(counts[0] / counts[-1], 1) if len(counts) >= 2 else None
