@@ -2,8 +2,8 @@
 
 Three pieces of evidence:
 1. train vs dev primary metric (avoidable bias = target - train; variance = train - dev),
-   next to the best dummy baseline on dev (a model no better than guessing means the
-   labels do not follow from the texts);
+   next to the best dummy baseline on dev (a model that closes less than 10% of the gap
+   between the dummy and a perfect score means the labels do not follow from the texts);
 2. a learning curve (sklearn's learning_curve on the predefined train/dev split);
 3. the overfitting check: a high-capacity model (a nearly unregularised linear model on
    word and character n-grams: far more features than rows) on a 10% sample must
@@ -27,7 +27,8 @@ from textml.evaluation.metrics import MetricChoice, choose_metric, make_scorer_f
 
 BIAS_THRESHOLD = 0.05  # points of the primary metric below the target that count as high bias
 VARIANCE_THRESHOLD = 0.05  # train-dev gap that counts as high variance
-DUMMY_MARGIN = 0.02  # a model must beat the best dummy by this much to have learned anything
+# a model must close this share of the gap between the best dummy and a perfect score
+DUMMY_HEADROOM = 0.10
 OVERFIT_MAX_ERROR = 0.05  # training error the big model must reach on its 10% sample
 
 
@@ -131,7 +132,7 @@ def verdict_for(train_score: float, dev_score: float, dummy: float, target: floa
     """The diagnosis in plain words, and what to try next."""
     bias = target - train_score
     variance = train_score - dev_score
-    if dev_score <= dummy + DUMMY_MARGIN:
+    if dev_score - dummy <= DUMMY_HEADROOM * max(1.0 - dummy, 1e-9):
         advice = [f"the model scores {dev_score:.3f} on dev, no better than a dummy baseline ({dummy:.3f}): "
                   "the labels do not follow from the texts",
                   "check that --text-col/--label-col point at the right columns and that rows were not shuffled "
