@@ -80,7 +80,7 @@ def report(result, as_json: bool, what: str) -> None:
 def encode(input, encoder, out, pooling, idf, run, as_json):
     """Turn every text of INPUT (CSV, TSV, JSONL, Parquet, plain lines) into a vector.
 
-    Rows keep the input's order; .npy/.npz outputs get their ids in OUT_STEM.ids.txt.
+    Rows keep the input's order; .npy/.npz outputs get their ids in OUT.ids.txt.
     An empty text or malformed row stops the job naming its line (or, with --skip-bad, is
     counted and skipped); OUT appears only when complete, and --resume continues an
     interrupted run.

@@ -14,7 +14,6 @@ from textml.data.split import Split
 from textml.evaluation.cost import latency_ms_per_1k, size_bytes
 from textml.evaluation.metrics import MetricChoice, model_scores, score
 from textml.evaluation.plots import confusion_matrix_png, per_class_report
-from textml.models.saving import save_model
 
 
 @dataclass
@@ -76,8 +75,9 @@ def model_info(result: ModelResult, split: Split, choice: MetricChoice) -> dict:
 
 
 def log_result(tracker, result: ModelResult, split: Split, choice: MetricChoice) -> None:
-    """Log one model's params, metrics, plots, per-class report and model folder to the active run."""
+    """Log one model's params, metrics, plots, per-class report and MLflow model to the active run."""
     from textml.tracking import estimator_params
+    from textml.tracking.pyfunc import log_pyfunc
 
     tracker.log_params(estimator_params(result.model))
     tracker.log_metrics(result.dev, prefix="dev_")
@@ -92,5 +92,7 @@ def log_result(tracker, result: ModelResult, split: Split, choice: MetricChoice)
                              f"{result.name} on dev ({choice.name} {result.dev[choice.name]:.3f})")
         tracker.log_file(tmp / "confusion_matrix.png", "plots")
         tracker.log_dict(per_class_report(split.dev.labels, result.dev_pred, labels), "per_class_report.json")
-        save_model(result.model, tmp / "model", model_info(result, split, choice))
-        tracker.log_folder(tmp / "model", "model")
+    # The model as an MLflow pyfunc model (artifact path "model"): runs:/<run_id>/model can be
+    # registered, served and loaded with mlflow.pyfunc.load_model; load_model(download_run_folder(
+    # run_id, "model")) still gives the pipeline. A few dev texts are its input example.
+    log_pyfunc(tracker, result.model, model_info(result, split, choice), split.dev.texts[:3], artifact_path="model")

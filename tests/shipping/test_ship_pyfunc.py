@@ -1,0 +1,117 @@
+"""Every model compare trains is an MLflow pyfunc model: loadable in a fresh process, with a
+signature, an input example, labels and per-class probabilities."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from mlflow.tracking import MlflowClient
+
+from tests.conftest import run_textml
+from tests.shipping.conftest import fresh_predict, ok
+
+@pytest.mark.parametrize("name", ["bow-svm", "fasttext", "dummy-prior"])
+def test_a_compared_model_loads_in_a_fresh_process_and_gives_labels_and_probabilities(
+        compared, ship_store, dev_texts, name):
+    from textml.tracking.registry import load_model_uri
+
+    uri = f"runs:/{compared[name]['run_id']}/model"
+    got = fresh_predict(ship_store, uri, dev_texts[:50])
+    pipeline, info = load_model_uri(uri, ship_store)
+    classes = [str(c) for c in pipeline.classes_]
+    assert got["columns"] == ["label"] + [f"prob_{c}" for c in classes]
+    assert [r["label"] for r in got["rows"]] == [str(p) for p in pipeline.predict(dev_texts[:50])]
+    probs = np.array([[r[f"prob_{c}"] for c in classes] for r in got["rows"]])
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-6)
+    assert info["model"] == name
+
+
+def test_the_logged_model_has_signature_example_and_no_pickle(compared, ship_store, request):
+    from mlflow.models import Model
+
+    from textml.tracking import download_run_folder
+
+    folder = download_run_folder(compared["fasttext"]["run_id"], "model", ship_store)
+    request.addfinalizer(lambda: shutil.rmtree(folder.parent, ignore_errors=True))
+    files = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+    assert {"MLmodel", "requirements.txt", "input_example.json", "serving_input_example.json",
+            "data/textml_model/pipeline.skops", "data/textml_model/native/0.bin"} <= files
+    assert not any(f.endswith((".pkl", ".pickle", ".joblib")) for f in files)
+    meta = Model.load(str(folder / "MLmodel"))
+    assert meta.flavors["python_function"]["loader_module"] == "textml.tracking.pyfunc"
+    assert meta.signature.inputs.input_names() == ["text"]
+    assert meta.signature.outputs.input_names()[0] == "label"
+    assert meta.metadata["textml"]["model"] == "fasttext"
+    requirements = (folder / "requirements.txt").read_text().split()
+    assert any(r.startswith("skops==") for r in requirements) and any(r.startswith("fasttext") for r in requirements)
+    assert not any(r.startswith("textml") for r in requirements)
+
+
+def test_runs_keep_a_model_artifact_that_errors_can_read(compared, ship_store, ship_split_dir):
+    client = MlflowClient(tracking_uri=ship_store)
+    assert "model" in {a.path for a in client.list_artifacts(compared["bow-svm"]["run_id"])}
+    result = ok(run_textml("errors", ship_split_dir, "--run", compared["bow-svm"]["run_id"], "--size", "5",
+                           "--tracking-uri", ship_store, "--experiment", "shipping", "--quiet"))
+    assert "dev mistakes" in result.stdout
+
+
+def test_logging_a_model_is_fast(ship_split_dir, ship_store, tmp_path):
+    """log_model must not infer requirements (which imports the model in a subprocess)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import Pipeline
+    from sklearn.svm import LinearSVC
+
+    from textml.data.split import load_split
+    from textml.tracking import Tracker
+    from textml.tracking.pyfunc import log_pyfunc
+
+    split = load_split(ship_split_dir)
+    model = Pipeline([("tfidf", TfidfVectorizer()), ("clf", LinearSVC())]).fit(split.train.texts, split.train.labels)
+    tracker = Tracker("shipping-timing", ship_store)
+    with tracker.run("timing"):
+        log_pyfunc(tracker, model, {"model": "bow-svm"}, split.dev.texts[:3])  # warm: imports
+        start = time.perf_counter()
+        uri = log_pyfunc(tracker, model, {"model": "bow-svm"}, split.dev.texts[:3], artifact_path="again")
+        seconds = time.perf_counter() - start
+    print(f"log_pyfunc (bow-svm, warm): {seconds:.2f}s")
+    assert seconds < 5, f"logging one model took {seconds:.1f}s"
+    assert uri.endswith("/again")
+
+
+def test_pyfunc_reads_texts_in_every_documented_shape(compared, ship_store, dev_texts, request):
+    import mlflow.pyfunc
+
+    from textml.tracking import _mlflow, download_run_folder
+    from textml.tracking.pyfunc import _load_pyfunc
+
+    _mlflow(ship_store)
+    uri = f"runs:/{compared['bow-svm']['run_id']}/model"
+    model = mlflow.pyfunc.load_model(uri)
+    expected = model.predict(pd.DataFrame({"text": dev_texts[:4]}))["label"].tolist()
+    assert model.predict({"text": dev_texts[:4]})["label"].tolist() == expected
+    assert model.predict(pd.DataFrame({"text": []}, dtype=object)).shape[0] == 0
+    # the unwrapped model (what MLflow calls after checking the signature) also takes a list
+    folder = download_run_folder(compared["bow-svm"]["run_id"], "model", ship_store)
+    request.addfinalizer(lambda: shutil.rmtree(folder.parent, ignore_errors=True))
+    inner = _load_pyfunc(str(folder / "data" / "textml_model"))
+    assert inner.predict(dev_texts[:4])["label"].tolist() == expected
+    assert inner.predict(pd.Series(dev_texts[:4]))["label"].tolist() == expected
+
+
+@pytest.mark.spark
+def test_spark_udf_gives_the_same_labels(compared, ship_store, dev_texts, spark_session):
+    import mlflow.pyfunc
+
+    from textml.tracking import _mlflow
+
+    _mlflow(ship_store)
+    uri = f"runs:/{compared['bow-svm']['run_id']}/model"
+    udf = mlflow.pyfunc.spark_udf(spark_session, uri, env_manager="local", result_type="string")
+    frame = spark_session.createDataFrame(pd.DataFrame({"text": dev_texts[:40]}))
+    labels = [row.label for row in frame.withColumn("label", udf("text")).select("label").collect()]
+    expected = mlflow.pyfunc.load_model(uri).predict(pd.DataFrame({"text": dev_texts[:40]}))
+    assert labels == expected["label"].tolist()

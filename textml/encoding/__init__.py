@@ -1,0 +1,14 @@
+"""Batch encoding and prediction: streaming, all cores, bounded memory, and Spark.
+
+* :func:`encode_file` - texts -> vectors (``.npy``, ``.npz`` or Parquet) with an encoder
+  named ``NAME[:PATH]`` (see :mod:`textml.encoding.encoders`).
+* :func:`predict_file` - texts -> top-k labels with probabilities (CSV, TSV, JSONL, Parquet).
+
+Both run on local worker processes (:mod:`textml.encoding.local`) or on Apache Spark
+(:mod:`textml.encoding.spark`), read the input in chunks, keep its order and ids, and write
+their output only when it is complete. Heavy libraries load inside the functions.
+"""
+
+from textml.encoding.jobs import JobResult, encode_file, predict_file
+
+__all__ = ["JobResult", "encode_file", "predict_file"]

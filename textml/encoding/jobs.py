@@ -1,0 +1,200 @@
+"""Batch encode and predict: one job description, two engines (local processes or Spark).
+
+:func:`encode_file` turns every text of a file into a vector, :func:`predict_file` into
+its top-k labels. Both read the input in chunks, keep the input's order and ids, and
+write their output under a temporary name that is renamed only when complete.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from textml.data.formats import Columns, DEFAULT_CHUNK_SIZE, detect_format
+from textml.errors import ConfigError
+
+ENGINES = ("local", "spark")
+
+
+@dataclass
+class Job:
+    """Everything an engine needs: what to read, what to run on each text, where to write."""
+
+    kind: str  # "encode" or "predict"
+    input: Path
+    out: Path
+    spec: object  # EncoderSpec or PredictorSpec
+    fmt: str
+    columns: Columns = Columns(label=None)
+    encoding: str = "utf-8"
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+    skip_bad: bool = False
+    out_format: str = ""
+
+    def fingerprint(self) -> dict:
+        """What must not change between an interrupted run and its --resume."""
+        stat = self.input.stat()
+        return {
+            "kind": self.kind,
+            "input": {"path": str(self.input.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns},
+            "format": self.fmt,
+            "columns": asdict(self.columns),
+            "encoding": self.encoding,
+            "chunk_size": self.chunk_size,
+            "model": self.spec.describe(),
+            "out_format": self.out_format,
+        }
+
+
+@dataclass
+class JobResult:
+    """What a job did: where it wrote, how many rows it wrote and skipped, how fast."""
+
+    outputs: list[Path]
+    rows: int
+    skipped: int
+    bad_examples: list[str] = field(default_factory=list)
+    chunks: int = 0
+    resumed_chunks: int = 0
+    seconds: float = 0.0
+    engine: str = "local"
+    workers: int = 1
+    dim: int | None = None
+    sparse: bool | None = None
+    score_name: str | None = None
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["outputs"] = [str(p) for p in self.outputs]
+        out["rows_per_second"] = self.rows_per_second
+        return out
+
+
+def default_jobs() -> int:
+    """All the cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def check_output(kind: str, out: Path, out_format: str, worker) -> None:
+    """Refuse outputs that cannot hold the worker's result (e.g. sparse TF-IDF as a dense .npy)."""
+    if kind != "encode":
+        return
+    if worker.sparse and out_format == "npy":
+        raise ConfigError(f"{worker.label} gives sparse vectors ({worker.dim:,} dimensions); a dense .npy "
+                          f"would hold every zero: write .npz or .parquet")
+    if not worker.sparse and out_format == "npz":
+        raise ConfigError(f"{worker.label} gives dense vectors; .npz holds sparse matrices: write .npy or .parquet")
+
+
+def _prepare(kind, input, out, spec, engine, fmt, columns, encoding, chunk_size, skip_bad) -> Job:
+    from textml.encoding.outputs import output_format
+
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; choose local or spark")
+    input, out = Path(input), Path(out)
+    if out.resolve() == input.resolve():
+        raise ConfigError(f"--out {out} is the input file; choose another name")
+    columns = Columns(text=columns.text, label=None, id=columns.id)
+    fmt = detect_format(input, fmt)
+    if engine == "spark" and out.suffix.lower() in ("", ".parquet", ".pq"):
+        out_format = "parquet"  # Spark writes a folder of Parquet part files
+    else:
+        out_format = output_format(out, kind)
+    return Job(kind=kind, input=input, out=out, spec=spec, fmt=fmt, columns=columns, encoding=encoding,
+               chunk_size=chunk_size, skip_bad=skip_bad, out_format=out_format)
+
+
+def _run(job: Job, engine: str, n_jobs, resume, force, progress, master, spark) -> JobResult:
+    try:
+        if engine == "spark":
+            if resume:
+                raise ConfigError("--resume applies to the local engine; Spark retries failed tasks itself "
+                                  "(run the job again to redo it)")
+            from textml.encoding.spark import run_spark
+
+            return run_spark(job, force=force, progress=progress, master=master, spark=spark)
+        from textml.encoding.local import run_local
+
+        return run_local(job, n_jobs=n_jobs, resume=resume, force=force, progress=progress)
+    finally:
+        job.spec.cleanup()
+
+
+def encode_file(
+    input: str | os.PathLike,
+    encoder,
+    out: str | os.PathLike,
+    *,
+    engine: str = "local",
+    fmt: str | None = None,
+    columns: Columns = Columns(label=None),
+    encoding: str = "utf-8",
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    n_jobs: int | None = None,
+    resume: bool = False,
+    skip_bad: bool = False,
+    force: bool = False,
+    pooling: str | None = None,
+    idf: str | None = None,
+    tracking_uri: str | None = None,
+    master: str | None = None,
+    spark=None,
+    progress: bool = True,
+) -> JobResult:
+    """Encode every text of ``input`` with ``encoder`` (``NAME[:PATH]`` or an EncoderSpec) into ``out``.
+
+    ``out`` ends in .npy (dense), .npz (sparse) or .parquet (id + vector). Rows keep the
+    input's order; .npy/.npz outputs get their ids in ``OUT.ids.txt``. Empty texts
+    and malformed rows stop the job with a message naming the line, unless ``skip_bad``.
+    """
+    from textml.encoding.encoders import EncoderSpec, resolve_encoder
+
+    spec = encoder if isinstance(encoder, EncoderSpec) else resolve_encoder(
+        encoder, pooling=pooling, idf=idf, tracking_uri=tracking_uri)
+    job = _prepare("encode", input, out, spec, engine, fmt, columns, encoding, chunk_size, skip_bad)
+    return _run(job, engine, n_jobs, resume, force, progress, master, spark)
+
+
+def predict_file(
+    model,
+    input: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    top_k: int = 1,
+    engine: str = "local",
+    fmt: str | None = None,
+    columns: Columns = Columns(label=None),
+    encoding: str = "utf-8",
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    n_jobs: int | None = None,
+    resume: bool = False,
+    skip_bad: bool = False,
+    force: bool = False,
+    tracking_uri: str | None = None,
+    master: str | None = None,
+    spark=None,
+    progress: bool = True,
+) -> JobResult:
+    """Predict the top-k labels of every text of ``input`` with ``model`` into ``out``.
+
+    ``out`` ends in .csv, .tsv, .jsonl or .parquet; columns ``id, label, prob`` (``score``
+    for models without probabilities) and ``label_2, prob_2, ...`` up to ``top_k``.
+    """
+    from textml.encoding.predictors import PredictorSpec, resolve_predictor
+
+    spec = model if isinstance(model, PredictorSpec) else resolve_predictor(model, top_k, tracking_uri)
+    job = _prepare("predict", input, out, spec, engine, fmt, columns, encoding, chunk_size, skip_bad)
+    return _run(job, engine, n_jobs, resume, force, progress, master, spark)
+
+
+def remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)

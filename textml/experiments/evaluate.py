@@ -1,0 +1,331 @@
+"""Evaluate: score a saved model, or two side by side, on the same dev (or test) rows.
+
+The offline half of an A/B decision. ``evaluate(split, MODEL, against=OTHER)`` predicts the
+same rows with both models and reports each one's primary metric and latency, and the
+difference ``metric(MODEL) - metric(OTHER)`` with a paired bootstrap confidence interval:
+rows are resampled with replacement (the same resample for both models, so their errors on
+the same hard rows cancel), the metric is recomputed on each resample, and the interval is
+the percentile range of the differences. An interval that contains 0 means the data cannot
+tell the two apart at that confidence; two identical models give exactly [0, 0].
+
+Models are anything :func:`textml.tracking.registry.resolve_model` accepts: a folder,
+a run id, ``runs:/RUN_ID/model``, ``models:/NAME@champion``, ``models:/NAME/3``. Aliases
+are resolved once, and the version that was evaluated is recorded in the run.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from textml.data.split import Split
+from textml.errors import ConfigError
+from textml.evaluation.metrics import MetricChoice, choose_metric, model_scores, positive_scores, score
+
+Progress = Callable[[str], None]
+DEFAULT_RESAMPLES = 1000
+CHUNK = 100  # resamples computed at once (memory: CHUNK x rows counts)
+
+
+@dataclass
+class ModelEvaluation:
+    """One model on the evaluation rows."""
+
+    label: str  # how to call it: products@champion (v3), run 1a2b3c4d, a path
+    model: str | None  # textml registry name (bow-svm, fasttext, ...)
+    source: dict  # what was evaluated: uri, path, registered name/version/alias, run id
+    metrics: dict[str, float]
+    ci: tuple[float, float]  # bootstrap interval of the primary metric
+    latency_ms_per_1k: float
+    predictions: np.ndarray = field(repr=False, default=None)
+
+    def to_json(self) -> dict:
+        out = asdict(self)
+        out.pop("predictions")
+        out["ci"] = list(self.ci)
+        return out
+
+
+@dataclass
+class Difference:
+    """metric(model) - metric(against): the point estimate and its paired bootstrap interval."""
+
+    metric: str
+    value: float
+    ci: tuple[float, float]
+    confidence: float
+    resamples: int
+    p_model_better: float  # share of resamples where model scored higher
+    p_value: float  # two-sided bootstrap p-value of "no difference"
+    agreement: float  # share of rows where both models predict the same label
+
+    @property
+    def contains_zero(self) -> bool:
+        return self.ci[0] <= 0.0 <= self.ci[1]
+
+    def to_json(self) -> dict:
+        out = asdict(self)
+        out["ci"] = list(self.ci)
+        out["contains_zero"] = self.contains_zero
+        return out
+
+
+@dataclass
+class EvaluationResult:
+    choice: MetricChoice
+    data: str  # "dev" or "test"
+    rows: int
+    models: list[ModelEvaluation]  # [model] or [model, against]
+    difference: Difference | None
+    confidence: float
+    resamples: int
+    seed: int
+    run_id: str | None = None
+    experiment: str | None = None
+    tracking_uri: str | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "primary_metric": self.choice.name,
+            "task": self.choice.task,
+            "positive_class": self.choice.positive,
+            "data": self.data,
+            "rows": self.rows,
+            "confidence": self.confidence,
+            "resamples": self.resamples,
+            "seed": self.seed,
+            "models": [m.to_json() for m in self.models],
+            "difference": self.difference.to_json() if self.difference else None,
+            "run_id": self.run_id,
+            "experiment": self.experiment,
+            "tracking_uri": self.tracking_uri,
+        }
+
+
+def evaluate(
+    split: Split,
+    model: str,
+    against: str | None = None,
+    metric: str | None = None,
+    final: bool = False,
+    resamples: int = DEFAULT_RESAMPLES,
+    confidence: float = 0.95,
+    seed: int = 0,
+    tracking_uri: str | None = None,
+    experiment: str | None = None,
+    progress: Progress | None = None,
+) -> EvaluationResult:
+    """Score ``model`` (and ``against``) on dev, or on test when ``final``; log to MLflow."""
+    from textml.evaluation.cost import latency_ms_per_1k
+    from textml.experiments.compare import _data_tags
+    from textml.models.saving import load_model
+    from textml.tracking import Tracker
+    from textml.tracking.registry import resolve_model
+
+    say = progress or (lambda message: None)
+    if not 10 <= resamples <= 100_000:
+        raise ConfigError(f"--resamples must be between 10 and 100000, got {resamples}")
+    if not 0.5 <= confidence < 1:
+        raise ConfigError(f"--confidence must be in [0.5, 1), got {confidence}")
+    data_name = "test" if final else "dev"
+    data = split.read_test() if final else split.dev
+    if not len(data):
+        raise ConfigError(f"the {data_name} split is empty: nothing to evaluate on")
+    texts, y_true = list(data.texts), np.asarray([str(y) for y in data.labels], dtype=object)
+
+    loaded = []
+    for ref in [model] + ([against] if against else []):
+        resolved = resolve_model(ref, tracking_uri)
+        try:
+            pipeline, info = load_model(resolved.path)
+        finally:
+            resolved.cleanup()
+        loaded.append((resolved, pipeline, info))
+    trained_for = loaded[0][2].get("primary_metric")
+    choice = choose_metric(split.train.labels, metric or trained_for)
+    if not metric and trained_for:
+        choice = MetricChoice(choice.name, choice.task, choice.positive, "the metric MODEL was trained for")
+    say(f"{data_name}: {len(texts):,} rows; primary metric {choice.name} ({choice.reason})")
+
+    evaluations, scores_of = [], []
+    for resolved, pipeline, info in loaded:
+        say(f"{resolved.label}: predicting {len(texts):,} texts ...")
+        y_pred = np.asarray([str(p) for p in pipeline.predict(texts)], dtype=object)
+        classes = [str(c) for c in getattr(pipeline, "classes_", [])]
+        raw_scores = model_scores(pipeline, texts)
+        metrics = score(y_true, y_pred, choice, raw_scores, classes or None)
+        pos = None
+        if choice.name == "average_precision":
+            pos = positive_scores(raw_scores, classes, choice.positive) if raw_scores is not None and \
+                choice.positive in classes else (y_pred == choice.positive).astype(float)
+        scores_of.append(pos)
+        evaluations.append(ModelEvaluation(
+            label=resolved.label, model=info.get("model"), source=resolved.describe(), metrics=metrics,
+            ci=(float("nan"), float("nan")), latency_ms_per_1k=latency_ms_per_1k(pipeline, texts),
+            predictions=y_pred))
+
+    say(f"bootstrap: {resamples:,} paired resamples of {len(texts):,} rows ...")
+    boot = bootstrap_metric(y_true, [e.predictions for e in evaluations], choice, scores_of, resamples, seed)
+    alpha = (1 - confidence) / 2
+    for evaluation, values in zip(evaluations, boot):
+        evaluation.ci = _interval(values, alpha)
+    difference = None
+    if against:
+        diffs = boot[0] - boot[1]
+        a, b = evaluations
+        difference = Difference(
+            metric=choice.name, value=a.metrics[choice.name] - b.metrics[choice.name], ci=_interval(diffs, alpha),
+            confidence=confidence, resamples=resamples, p_model_better=float(np.mean(diffs > 0)),
+            p_value=float(min(1.0, 2 * min(np.mean(diffs <= 0), np.mean(diffs >= 0)))),
+            agreement=float(np.mean(a.predictions == b.predictions)))
+
+    result = EvaluationResult(choice, data_name, len(texts), evaluations, difference, confidence, resamples, seed)
+    _log(result, split, final, model, against, tracking_uri, experiment or split.name, Tracker, _data_tags)
+    return result
+
+
+def _interval(values: np.ndarray, alpha: float) -> tuple[float, float]:
+    low, high = np.quantile(values, [alpha, 1 - alpha])
+    return float(low), float(high)
+
+
+def _log(result: EvaluationResult, split: Split, final: bool, model: str, against: str | None,
+         tracking_uri, experiment: str, Tracker, data_tags) -> None:
+    tracker = Tracker(experiment, tracking_uri)
+    primary = result.choice.name
+    tags = {"textml.command": "evaluate", "textml.test_read": final, **data_tags(split)}
+    for role, evaluation in zip(("model", "against"), result.models):
+        for key, value in evaluation.source.items():
+            if key != "path":
+                tags[f"textml.{role}.{key}"] = value
+    with tracker.run("evaluate", tags=tags) as run_id:
+        tracker.log_params({"model": model, "against": against or "", "data": result.data, "rows": result.rows,
+                            "resamples": result.resamples, "confidence": result.confidence, "seed": result.seed,
+                            **result.choice.to_dict()})
+        for role, evaluation in zip(("model", "against"), result.models):
+            tracker.log_metrics(evaluation.metrics, prefix=f"{role}_{result.data}_")
+            tracker.log_metrics({f"{role}_{result.data}_{primary}_ci_low": evaluation.ci[0],
+                                 f"{role}_{result.data}_{primary}_ci_high": evaluation.ci[1],
+                                 f"{role}_latency_ms_per_1k": evaluation.latency_ms_per_1k})
+        if result.difference:
+            d = result.difference
+            tracker.log_metrics({f"diff_{result.data}_{primary}": d.value, "diff_ci_low": d.ci[0],
+                                 "diff_ci_high": d.ci[1], "p_model_better": d.p_model_better,
+                                 "p_value": d.p_value, "agreement": d.agreement})
+        result.run_id = run_id
+        result.experiment = experiment
+        result.tracking_uri = tracker.uri
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "evaluation.json"
+            path.write_text(json.dumps(result.to_json(), indent=2, default=str), encoding="utf-8")
+            tracker.log_file(path, "evaluation")
+
+
+# ------------------------------------------------------------------------------ bootstrap
+
+
+def bootstrap_metric(y_true: Sequence, predictions: Sequence[np.ndarray], choice: MetricChoice,
+                     positive_scores_of: Sequence[np.ndarray | None] | None = None,
+                     resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -> list[np.ndarray]:
+    """The primary metric of each model on the same ``resamples`` bootstrap resamples.
+
+    Each resample draws ``n`` rows with replacement (as multiplicities: a multinomial count
+    per row); all models see the same resamples. Confusion-matrix metrics (macro/weighted
+    F1, F1, balanced accuracy, accuracy) are computed for all resamples at once from
+    weighted confusion matrices; average precision with sklearn and sample weights.
+    Returns one array of ``resamples`` values per model.
+    """
+    from scipy import sparse
+
+    y_true = np.asarray(y_true, dtype=object)
+    n = len(y_true)
+    rng = np.random.default_rng(seed)
+    labels = sorted(set(y_true) | {p for pred in predictions for p in pred})
+    index = {label: i for i, label in enumerate(labels)}
+    k = len(labels)
+    true_codes = np.fromiter((index[y] for y in y_true), dtype=np.int64, count=n)
+    onehots = []
+    for pred in predictions:
+        codes = true_codes * k + np.fromiter((index[p] for p in pred), dtype=np.int64, count=n)
+        onehots.append(sparse.csr_matrix((np.ones(n), (np.arange(n), codes)), shape=(n, k * k)))
+    pos = index.get(choice.positive) if choice.positive is not None else None
+    out = [np.empty(resamples) for _ in predictions]
+    done = 0
+    while done < resamples:
+        size = min(CHUNK, resamples - done)
+        weights = rng.multinomial(n, np.full(n, 1.0 / n), size=size).astype(float)  # size x n
+        for m, onehot in enumerate(onehots):
+            if choice.name == "average_precision":
+                out[m][done:done + size] = _average_precision(y_true == choice.positive,
+                                                              positive_scores_of[m], weights)
+            else:
+                confusion = np.asarray((onehot.T @ weights.T).T).reshape(size, k, k)
+                out[m][done:done + size] = metric_from_confusion(confusion, choice.name, pos)
+        done += size
+    return out
+
+
+def _average_precision(is_pos: np.ndarray, pos_scores: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    from sklearn.metrics import average_precision_score
+
+    values = np.empty(len(weights))
+    for i, w in enumerate(weights):
+        values[i] = average_precision_score(is_pos, pos_scores, sample_weight=w) if (w * is_pos).sum() > 0 else 0.0
+    return values
+
+
+def metric_from_confusion(confusion: np.ndarray, name: str, positive: int | None = None) -> np.ndarray:
+    """A metric for each confusion matrix in ``confusion`` (R x K x K, rows = true labels),
+    computed as sklearn does (macro averages over the labels present in truth or predictions;
+    balanced accuracy over the labels present in truth; no-division cases count as 0)."""
+    tp = np.einsum("rkk->rk", confusion)
+    true_count = confusion.sum(axis=2)
+    pred_count = confusion.sum(axis=1)
+    total = true_count.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f1 = np.where(true_count + pred_count > 0, 2 * tp / (true_count + pred_count), 0.0)
+        if name == "accuracy":
+            return tp.sum(axis=1) / total
+        if name == "macro_f1":
+            present = (true_count + pred_count) > 0
+            return (f1 * present).sum(axis=1) / present.sum(axis=1)
+        if name == "weighted_f1":
+            return np.where(total > 0, (f1 * true_count).sum(axis=1) / total, 0.0)
+        if name == "balanced_accuracy":
+            present = true_count > 0
+            recall = np.where(present, tp / np.where(present, true_count, 1), 0.0)
+            return recall.sum(axis=1) / np.maximum(present.sum(axis=1), 1)
+        if name == "f1":
+            if positive is None:
+                raise ConfigError("f1 needs a positive class")
+            return f1[:, positive]
+    raise ConfigError(f"no bootstrap for metric {name!r}")
+
+
+def format_result(result: EvaluationResult) -> str:
+    """The side-by-side table a person reads."""
+    primary = result.choice.name
+    pct = f"{result.confidence:.0%}"
+    rows = [["model", primary, f"{pct} CI", "ms/1k"]]
+    for e in result.models:
+        rows.append([e.label, f"{e.metrics[primary]:.4f}", f"[{e.ci[0]:.4f}, {e.ci[1]:.4f}]",
+                     f"{e.latency_ms_per_1k:.1f}"])
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = [f"{result.data}: {result.rows:,} rows, primary metric {primary}"
+             + (" (test split read: recorded in the run)" if result.data == "test" else "")]
+    lines += ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+              for r in rows]
+    d = result.difference
+    if d:
+        a, b = result.models
+        verdict = ("no detectable difference" if d.contains_zero
+                   else f"{a.label if d.value > 0 else b.label} is better")
+        lines.append(f"difference ({a.label} - {b.label}): {d.value:+.4f} {primary}, {pct} CI "
+                     f"[{d.ci[0]:+.4f}, {d.ci[1]:+.4f}] ({d.resamples:,} paired bootstrap resamples; "
+                     f"p = {d.p_value:.3f}; same label on {d.agreement:.1%} of rows): {verdict}")
+    return "\n".join(lines)

@@ -1,0 +1,218 @@
+"""textml pipelines as MLflow models (the ``python_function`` flavour), without pickles.
+
+An MLflow model logged by textml is a folder::
+
+    model/
+      MLmodel                 flavour python_function, loader_module textml.tracking.pyfunc,
+                              signature, textml metadata (registry name, classes, metric)
+      data/textml_model/      the textml model folder (skops + native fastText/gensim parts,
+                              see textml.models.saving)
+      input_example.json, serving_input_example.json, requirements.txt, python_env.yaml, ...
+
+MLflow loads it by importing :mod:`textml.tracking.pyfunc` and calling
+:func:`_load_pyfunc` on ``data/textml_model``: there is no ``python_model.pkl`` (cloudpickle)
+and no copied code, so the loading process needs textml installed (``--env-manager local``
+when serving; textml is not pinned in ``requirements.txt`` because it is not published on a
+public index, and naming it there would let an unrelated package of that name be installed).
+
+Input: a DataFrame with a ``text`` column (also: a list of strings, a Series, or
+``{"text": [...]}``). Output: a DataFrame, one row per text, with ``label`` (what the
+pipeline's ``predict`` gives) and one ``prob_<class>`` column per class in the order of
+``classes_`` (probabilities from ``predict_proba``; for models without it, e.g. LinearSVC, a
+softmax of the decision scores, recorded in the MLmodel metadata as ``probabilities``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from textml.errors import ConfigError
+
+LOADER_MODULE = "textml.tracking.pyfunc"
+TEXT_COLUMN = "text"
+LABEL_COLUMN = "label"
+PROB_PREFIX = "prob_"
+DEFAULT_EXAMPLE = ("an example text",)
+EXAMPLE_ROWS = 3
+
+# distributions a textml model needs at prediction time (first installed name wins)
+_BASE_REQUIREMENTS = (("mlflow",), ("scikit-learn",), ("skops",), ("numpy",), ("scipy",), ("pandas",))
+_FASTTEXT_DISTS = ("fasttext-community", "fasttext", "fasttext-wheel")
+_GENSIM_DISTS = ("gensim",)
+
+
+# ----------------------------------------------------------------------- predictions
+
+
+def texts_from_input(model_input) -> list[str]:
+    """The texts of a pyfunc input: a DataFrame's ``text`` column (or its only column), a
+    Series, a list/array of strings, ``{"text": [...]}`` or one string."""
+    import pandas as pd
+
+    if isinstance(model_input, pd.DataFrame):
+        if TEXT_COLUMN in model_input.columns:
+            values = model_input[TEXT_COLUMN]
+        elif model_input.shape[1] == 1:
+            values = model_input.iloc[:, 0]
+        else:
+            raise ConfigError(f"input has columns {list(model_input.columns)}; give the texts in a "
+                              f"{TEXT_COLUMN!r} column")
+        values = values.tolist()
+    elif isinstance(model_input, dict):
+        if TEXT_COLUMN not in model_input:
+            raise ConfigError(f"input has keys {sorted(model_input)}; give the texts under {TEXT_COLUMN!r}")
+        values = model_input[TEXT_COLUMN]
+        values = [values] if isinstance(values, str) else list(values)
+    elif isinstance(model_input, str):
+        values = [model_input]
+    elif isinstance(model_input, (pd.Series, np.ndarray, list, tuple)):
+        values = list(np.asarray(model_input, dtype=object).ravel())
+    else:
+        raise ConfigError(f"cannot read texts from {type(model_input).__name__}; pass a DataFrame with a "
+                          f"{TEXT_COLUMN!r} column or a list of strings")
+    if values and all(isinstance(v, (list, tuple, np.ndarray)) for v in values):
+        # {"text": [...]} arrives from MLflow's schema enforcement as list-valued cells
+        values = [t for v in values for t in v]
+    texts = []
+    for i, value in enumerate(values):
+        if not isinstance(value, str):
+            raise ConfigError(f"input row {i}: expected a text, got {value!r}")
+        texts.append(value)
+    return texts
+
+
+def predict_frame(model, texts: Sequence[str]):
+    """``label`` and ``prob_<class>`` columns for ``texts`` (the pyfunc's output)."""
+    import pandas as pd
+
+    from textml.evaluation.metrics import class_probabilities
+
+    texts = list(texts)
+    classes = [str(c) for c in getattr(model, "classes_", [])]
+    if not texts:
+        frame = pd.DataFrame({LABEL_COLUMN: pd.Series([], dtype=object)})
+        for c in classes:
+            frame[PROB_PREFIX + c] = pd.Series([], dtype=float)
+        return frame
+    labels = [str(label) for label in model.predict(texts)]
+    probs, _ = class_probabilities(model, texts)
+    frame = pd.DataFrame({LABEL_COLUMN: pd.Series(labels, dtype=object)})
+    for j, c in enumerate(classes):
+        frame[PROB_PREFIX + c] = probs[:, j].astype(float)
+    return frame
+
+
+def probability_source(model) -> str:
+    if hasattr(model, "predict_proba"):
+        return "predict_proba"
+    return "softmax(decision_function)"
+
+
+class TextmlPyfunc:
+    """What ``mlflow.pyfunc.load_model`` wraps: a textml pipeline and its textml.json."""
+
+    def __init__(self, model, info: dict):
+        self.model = model
+        self.info = info
+
+    def predict(self, model_input, params=None):
+        return predict_frame(self.model, texts_from_input(model_input))
+
+    def get_raw_model(self):
+        return self.model
+
+
+def _load_pyfunc(data_path: str) -> TextmlPyfunc:
+    """MLflow's entry point (``loader_module``): load ``data/textml_model``."""
+    from textml.models.saving import load_model
+
+    model, info = load_model(data_path)
+    return TextmlPyfunc(model, info)
+
+
+# ---------------------------------------------------------------------------- saving
+
+
+def _installed(names: Sequence[str]) -> str | None:
+    for name in names:
+        try:
+            return f"{name}=={importlib_metadata.version(name)}"
+        except importlib_metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def requirements(natives: Sequence[str] = ()) -> list[str]:
+    """Pinned pip requirements of a textml model (no slow inference: read from metadata)."""
+    reqs = [_installed(names) for names in _BASE_REQUIREMENTS]
+    if "fasttext" in natives:
+        reqs.append(_installed(_FASTTEXT_DISTS))
+    if "gensim" in natives:
+        reqs.append(_installed(_GENSIM_DISTS))
+    return [r for r in reqs if r]
+
+
+def save_pyfunc(model, path, info: dict, example_texts: Sequence[str] | None = None) -> Path:
+    """Write ``model`` as an MLflow pyfunc model folder at ``path`` (which must not exist).
+
+    ``example_texts`` (a few real inputs) become the input example; the signature is
+    inferred from them and the model's answers on them.
+    """
+    import json
+    import logging
+
+    import mlflow.pyfunc
+    import pandas as pd
+    from mlflow.models import infer_signature
+
+    from textml.models.saving import INFO_FILE, MLFLOW_DATA_DIR, STORAGE_KEY, save_model
+
+    logging.getLogger("mlflow").setLevel(logging.WARNING)  # "Validating input example ..." is noise here
+    texts = [str(t) for t in (example_texts or DEFAULT_EXAMPLE)][:EXAMPLE_ROWS] or list(DEFAULT_EXAMPLE)
+    example = pd.DataFrame({TEXT_COLUMN: pd.Series(texts, dtype=object)})
+    output = predict_frame(model, texts)
+    signature = infer_signature(example, output)
+    with tempfile.TemporaryDirectory(prefix="textml-pyfunc-") as tmp:
+        data = save_model(model, Path(tmp) / MLFLOW_DATA_DIR, info)
+        storage = json.loads((data / INFO_FILE).read_text(encoding="utf-8"))[STORAGE_KEY]
+        natives = sorted({part["kind"] for part in storage["native"]})
+        mlflow.pyfunc.save_model(
+            path=str(path),
+            loader_module=LOADER_MODULE,
+            data_path=str(data),
+            signature=signature,
+            input_example=example,
+            pip_requirements=requirements(natives),
+            metadata={
+                "textml": {
+                    "model": info.get("model"),
+                    "classes": [str(c) for c in getattr(model, "classes_", [])],
+                    "primary_metric": info.get("primary_metric"),
+                    "positive_class": info.get("positive_class"),
+                    "probabilities": probability_source(model),
+                    "format": storage["format"],
+                    "output": f"{LABEL_COLUMN}, then {PROB_PREFIX}<class> per class",
+                }
+            },
+        )
+    return Path(path)
+
+
+def log_pyfunc(tracker, model, info: dict, example_texts: Sequence[str] | None = None,
+               artifact_path: str = "model") -> str:
+    """Save the pyfunc model and log it as the active run's ``artifact_path`` folder.
+
+    Logged as plain run artifacts (``runs:/<run_id>/model``), so it can be registered,
+    served, loaded with ``mlflow.pyfunc.load_model`` and downloaded with
+    ``download_run_folder(run_id, "model")``. Returns the ``runs:/`` URI.
+    """
+    with tempfile.TemporaryDirectory(prefix="textml-pyfunc-") as tmp:
+        folder = save_pyfunc(model, Path(tmp) / "model", info, example_texts)
+        tracker.log_folder(folder, artifact_path)
+    run = tracker.mlflow.active_run()
+    return f"runs:/{run.info.run_id}/{artifact_path}" if run else artifact_path
