@@ -128,7 +128,7 @@ def find_errors(
     from textml.files import check_can_write
     from textml.models.registry import make_model
     from textml.models.saving import load_model
-    from textml.tracking import Tracker, download_run_folder
+    from textml.tracking import Tracker, download_run_folder, log_to_existing_run
 
     say = progress or (lambda message: None)
     if sum(x is not None for x in (model_name, run_id, model_dir)) != 1:
@@ -157,21 +157,19 @@ def find_errors(
         rows, total, source = eyeball_rows(model, split.dev, size)
         evaluated, kind = len(split.dev), "eyeball"
     written = write_rows(rows, out) if out else None
-    tracker = Tracker(experiment or split.name, tracking_uri)
     artifact = f"{kind}.jsonl"
+    counts = {f"{kind.replace('-', '_')}_errors": total, f"{kind.replace('-', '_')}_evaluated": evaluated}
     if run_id:
-        with tracker.mlflow.start_run(run_id=run_id):
-            _log_rows(tracker, rows, artifact, {"errors": total, "evaluated": evaluated})
+        # beside the model's own run, in whatever experiment that run lives
+        with tempfile.TemporaryDirectory() as tmp:
+            path = write_rows(rows, Path(tmp) / artifact)
+            log_to_existing_run(run_id, [(str(path), "errors")], counts, tracking_uri)
         logged_run = run_id
     else:
+        tracker = Tracker(experiment or split.name, tracking_uri)
         tags = {"textml.command": "errors", "textml.model": name, "textml.test_read": False, **_data_tags(split)}
         with tracker.run(f"errors {name}", tags=tags) as logged_run:
-            _log_rows(tracker, rows, artifact, {"errors": total, "evaluated": evaluated})
+            with tempfile.TemporaryDirectory() as tmp:
+                tracker.log_file(write_rows(rows, Path(tmp) / artifact), "errors")
+            tracker.log_metrics(counts)
     return ErrorReport(rows, total, evaluated, source, written, logged_run, kind)
-
-
-def _log_rows(tracker, rows: list[dict], name: str, counts: dict) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = write_rows(rows, Path(tmp) / name)
-        tracker.log_file(path, "errors")
-    tracker.log_metrics({f"{name.split('.')[0]}_{k}": v for k, v in counts.items()})

@@ -120,3 +120,20 @@ def download_run_folder(run_id: str, folder: str, tracking_uri: str | None = Non
             f"cannot read {folder!r} of run {run_id} from {resolve_uri(tracking_uri)} "
             f"({type(exc).__name__}); check the run id and --tracking-uri"
         ) from None
+
+
+def log_to_existing_run(run_id: str, files: list[tuple[str, str | None]], metrics: dict[str, float],
+                        tracking_uri: str | None = None) -> None:
+    """Add artifacts and metrics to a finished run, whatever experiment it belongs to."""
+    mlflow = _mlflow(tracking_uri)
+    client = mlflow.tracking.MlflowClient(tracking_uri=resolve_uri(tracking_uri))
+    try:
+        for path, folder in files:
+            client.log_artifact(run_id, str(path), artifact_path=folder)
+        for key, value in metrics.items():
+            client.log_metric(run_id, key, float(value))
+    except Exception as exc:
+        raise TrackingError(
+            f"cannot add to run {run_id} in {resolve_uri(tracking_uri)} ({type(exc).__name__}); "
+            f"check the run id and --tracking-uri"
+        ) from None
