@@ -74,9 +74,6 @@ def test_textml_predict_accepts_models_alias_uri(registered, ship_store, dev_tex
     (tmp_path / "in.csv").write_text(pd.DataFrame({"id": range(len(texts)), "text": texts}).to_csv(index=False))
     result = textml("predict", f"models:/{REGISTERED}@champion", tmp_path / "in.csv", "--out",
                         tmp_path / "alias.csv", "--tracking-uri", ship_store, "--quiet", "--n-jobs", "1")
-    if result.returncode == 2 and "not supported yet" in result.stderr:
-        pytest.xfail("textml.encoding does not resolve models:/ URIs yet: it should call "
-                     "textml.tracking.registry.download_model (see docs/models.md)")
     ok(result)
     predicted = pd.read_csv(tmp_path / "alias.csv", dtype=str, keep_default_na=False)
     assert predicted["label"].tolist() == [r["label"] for r in got["rows"]]

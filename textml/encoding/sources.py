@@ -37,10 +37,9 @@ def resolve_source(text: str, tracking_uri: str | None = None, what: str = "mode
 
         return download_run_folder(text, "model", tracking_uri)
     if text.startswith("models:/"):
-        raise ConfigError(
-            f"{what} {text!r}: registered-model URIs are not supported yet; "
-            f"pass the run id or runs:/RUN_ID/model of the run that logged it"
-        )
+        from textml.tracking.registry import download_model
+
+        return download_model(text, tracking_uri)
     raise ConfigError(
         f"{what} {text!r} not found: not a local file or folder, nor an MLflow run id "
         f"(32 hex digits) or runs:/RUN_ID/PATH URI"
@@ -50,7 +49,8 @@ def resolve_source(text: str, tracking_uri: str | None = None, what: str = "mode
 def is_run(text: str) -> bool:
     """Whether ``text`` names an MLflow run (not an existing local path)."""
     text = str(text).strip()
-    return not Path(os.path.expanduser(text)).exists() and bool(RUNS_URI.match(text) or RUN_ID.match(text))
+    return not Path(os.path.expanduser(text)).exists() and bool(
+        RUNS_URI.match(text) or RUN_ID.match(text) or text.startswith("models:/"))
 
 
 def describe_source(origin: str, path: str | os.PathLike) -> dict:
