@@ -16,7 +16,6 @@ apply to text, or a convention textml deliberately differs from.
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from textml.models.embeddings import FastTextVectorizer, Word2VecVectorizer

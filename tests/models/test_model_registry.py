@@ -6,7 +6,6 @@ import random
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.metrics import f1_score
