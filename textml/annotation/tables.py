@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Sequence
 
-from textml.data.formats import FASTTEXT_PREFIX, _fasttext_label, _open_text, detect_format
+from textml.data.formats import FASTTEXT_PREFIX, fasttext_label, open_text, detect_format
 from textml.errors import ConfigError, DataError
 
 ROW_FORMATS = ("csv", "tsv", "jsonl", "parquet")
@@ -38,7 +38,7 @@ def column_names(path: str | os.PathLike, fmt: str | None = None, encoding: str 
         return [str(c) for c in frame.columns]
     if fmt == "jsonl":
         try:
-            with _open_text(path, encoding) as handle:
+            with open_text(path, encoding) as handle:
                 for line in handle:
                     if line.strip():
                         record = json.loads(line)
@@ -185,7 +185,7 @@ def _rewrite_delimited(source, tmp, final, fmt, encoding, label_col, rows, chang
 
 def _rewrite_jsonl(source, tmp, final, encoding, label_col, rows, changes):
     done = 0
-    with _open_text(source, encoding) as inp, _open_out(tmp, final) as out:
+    with open_text(source, encoding) as inp, _open_out(tmp, final) as out:
         for line in inp:
             if not line.strip():
                 continue
@@ -240,7 +240,7 @@ def _type_cast(value, arrow_type):
 
 def _rewrite_fasttext(source, tmp, final, encoding, rows, changes):
     done = 0
-    with _open_text(source, encoding) as inp, _open_out(tmp, final) as out:
+    with open_text(source, encoding) as inp, _open_out(tmp, final) as out:
         for raw in inp:
             line = raw.rstrip("\r\n")
             if not line.strip():
@@ -250,7 +250,7 @@ def _rewrite_fasttext(source, tmp, final, encoding, rows, changes):
                 while tokens and tokens[0].startswith(FASTTEXT_PREFIX):
                     tokens.pop(0)
                 label = changes[done]
-                tags = " ".join(_fasttext_label(x) for x in (label if isinstance(label, tuple) else (label,)) if x)
+                tags = " ".join(fasttext_label(x) for x in (label if isinstance(label, tuple) else (label,)) if x)
                 out.write(f"{tags} {' '.join(tokens)}\n")
             else:
                 out.write(line + "\n")

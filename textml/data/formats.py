@@ -66,13 +66,15 @@ def detect_format(path: str | os.PathLike, fmt: str | None = None) -> str:
     )
 
 
-def _open_text(path: Path, encoding: str):
+def open_text(path: Path, encoding: str):
+    """Open a text file for reading, decompressing ``.gz`` on the fly (newlines kept as in the file)."""
     if path.suffix.lower() == ".gz":
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding, newline="")
     return open(path, encoding=encoding, newline="")
 
 
-def _check_exists(path: Path) -> None:
+def check_exists(path: Path) -> None:
+    """Raise a DataError unless ``path`` is an existing file."""
     if not path.exists():
         raise DataError(f"file not found: {path}")
     if path.is_dir():
@@ -95,7 +97,8 @@ def _clean_label(value) -> Label:
     return value or None
 
 
-def _clean_text(value) -> str:
+def cell_text(value) -> str:
+    """A text cell as a string: missing values (None, NaN) become the empty text."""
     if value is None or (isinstance(value, float) and value != value):
         return ""
     return str(value)
@@ -115,7 +118,7 @@ def iter_chunks(
     Errors name the file and the line (or row) and say what to do.
     """
     path = Path(path)
-    _check_exists(path)
+    check_exists(path)
     fmt = detect_format(path, fmt)
     if chunk_size < 1:
         raise ConfigError("chunk size must be at least 1")
@@ -183,7 +186,7 @@ def _read_delimited(path, fmt, columns, chunk_size, encoding):
     except pd.errors.EmptyDataError:
         raise DataError(f"{path} is empty; expected a header line with a {columns.text!r} column") from None
     except pd.errors.ParserError as exc:
-        raise _parser_error(path, fmt, exc) from None
+        raise parser_error(path, fmt, exc) from None
     start = 0
     with reader:
         while True:
@@ -192,16 +195,17 @@ def _read_delimited(path, fmt, columns, chunk_size, encoding):
             except StopIteration:
                 break
             except pd.errors.ParserError as exc:
-                raise _parser_error(path, fmt, exc) from None
+                raise parser_error(path, fmt, exc) from None
             if start == 0:
                 header = [str(c) for c in frame.columns]
-                _check_columns(path, header, columns)
-                columns = _with_default_id(columns, header)
+                check_columns(path, header, columns)
+                columns = with_default_id(columns, header)
             yield _frame_to_dataset(frame, columns, start)
             start += len(frame)
 
 
-def _parser_error(path: Path, fmt: str, exc: Exception) -> DataError:
+def parser_error(path: Path, fmt: str, exc: Exception) -> DataError:
+    """Turn a pandas CSV/TSV parser error into a one-line DataError naming the line and the fix."""
     text = str(exc)
     match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
     if match:
@@ -219,7 +223,8 @@ def _parser_error(path: Path, fmt: str, exc: Exception) -> DataError:
     return DataError(f"{path}: cannot parse as {fmt.upper()}: {text.strip().splitlines()[-1]}")
 
 
-def _check_columns(path: Path, header: list[str], columns: Columns) -> None:
+def check_columns(path: Path, header: list[str], columns: Columns) -> None:
+    """Raise a DataError naming the option to use when a requested column is not in ``header``."""
     if columns.text not in header:
         raise _missing_column(path, "text", columns.text, header, "--text-col")
     if columns.label is not None and columns.label not in header:
@@ -228,7 +233,7 @@ def _check_columns(path: Path, header: list[str], columns: Columns) -> None:
         raise _missing_column(path, "id", columns.id, header, "--id-col")
 
 
-def _with_default_id(columns: Columns, header: list[str]) -> Columns:
+def with_default_id(columns: Columns, header: list[str]) -> Columns:
     """Use an ``id`` column as the row id when the file has one and none was named."""
     if columns.id is None and "id" in header and columns.text != "id" and columns.label != "id":
         return Columns(text=columns.text, label=columns.label, id="id")
@@ -236,7 +241,7 @@ def _with_default_id(columns: Columns, header: list[str]) -> Columns:
 
 
 def _frame_to_dataset(frame, columns: Columns, start: int) -> Dataset:
-    texts = [_clean_text(v) for v in frame[columns.text].tolist()]
+    texts = [cell_text(v) for v in frame[columns.text].tolist()]
     n = len(texts)
     if columns.label is not None:
         labels = [_clean_label(v) for v in frame[columns.label].tolist()]
@@ -252,7 +257,7 @@ def _frame_to_dataset(frame, columns: Columns, start: int) -> Dataset:
 def _read_jsonl(path, fmt, columns, chunk_size, encoding):
     texts, labels, ids = [], [], []
     row = 0
-    with _open_text(path, encoding) as handle:
+    with open_text(path, encoding) as handle:
         for line_no, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -278,7 +283,7 @@ def _read_jsonl(path, fmt, columns, chunk_size, encoding):
                 )
             if columns.id is not None and columns.id not in record:
                 raise DataError(f"{path}: line {line_no} has no {columns.id!r} field; pass --id-col")
-            texts.append(_clean_text(record[columns.text]))
+            texts.append(cell_text(record[columns.text]))
             labels.append(_clean_label(record[columns.label]) if columns.label is not None else None)
             if columns.id is not None:
                 ids.append(str(record[columns.id]))
@@ -301,13 +306,13 @@ def _read_parquet(path, fmt, columns, chunk_size, encoding):
     except Exception as exc:  # pyarrow raises several types for a broken file
         raise DataError(f"{path} is not a readable Parquet file ({exc}); check the file") from None
     header = parquet.schema_arrow.names
-    _check_columns(path, header, columns)
-    columns = _with_default_id(columns, header)
+    check_columns(path, header, columns)
+    columns = with_default_id(columns, header)
     wanted = [c for c in (columns.text, columns.label, columns.id) if c is not None]
     start = 0
     for batch in parquet.iter_batches(batch_size=chunk_size, columns=wanted):
         data = batch.to_pydict()
-        texts = [_clean_text(v) for v in data[columns.text]]
+        texts = [cell_text(v) for v in data[columns.text]]
         n = len(texts)
         labels = [_clean_label(v) for v in data[columns.label]] if columns.label else [None] * n
         ids = (
@@ -320,7 +325,7 @@ def _read_parquet(path, fmt, columns, chunk_size, encoding):
 def _read_fasttext(path, fmt, columns, chunk_size, encoding):
     texts, labels, ids = [], [], []
     row = 0
-    with _open_text(path, encoding) as handle:
+    with open_text(path, encoding) as handle:
         for line_no, line in enumerate(handle, start=1):
             line = line.rstrip("\r\n")
             if not line.strip():
@@ -345,7 +350,7 @@ def _read_fasttext(path, fmt, columns, chunk_size, encoding):
 def _read_lines(path, fmt, columns, chunk_size, encoding):
     """Plain text, one unlabelled text per line (for encoding and prediction)."""
     texts, ids = [], []
-    with _open_text(path, encoding) as handle:
+    with open_text(path, encoding) as handle:
         for line_no, line in enumerate(handle, start=1):
             texts.append(line.rstrip("\r\n"))
             ids.append(str(line_no))
@@ -359,7 +364,8 @@ def _read_lines(path, fmt, columns, chunk_size, encoding):
 # --- writers -----------------------------------------------------------------------------
 
 
-def _fasttext_label(label: str) -> str:
+def fasttext_label(label: str) -> str:
+    """``label`` as a fastText label token (whitespace becomes ``_``)."""
     # fastText labels are whitespace-delimited tokens
     return FASTTEXT_PREFIX + re.sub(r"\s+", "_", label)
 
@@ -408,7 +414,7 @@ def write_dataset(dataset: Dataset, path: str | os.PathLike, fmt: str | None = N
                 for text, label in zip(dataset.texts, dataset.labels):
                     if label is None:
                         raise DataError("fastText files need a label on every row; drop unlabelled rows first")
-                    tags = " ".join(_fasttext_label(l) for l in (label if isinstance(label, tuple) else (label,)))
+                    tags = " ".join(fasttext_label(l) for l in (label if isinstance(label, tuple) else (label,)))
                     handle.write(f"{tags} {' '.join(text.split())}\n")
     return path
 

@@ -25,14 +25,14 @@ from typing import Iterator, Sequence
 
 from textml.data.formats import (
     Columns,
-    _check_columns,
-    _check_exists,
-    _clean_text,
-    _open_text,
-    _parser_error,
-    _with_default_id,
+    cell_text,
+    check_columns,
+    check_exists,
     detect_format,
     iter_chunks,
+    open_text,
+    parser_error,
+    with_default_id,
 )
 from textml.errors import ConfigError, DataError
 
@@ -89,7 +89,7 @@ def iter_input(
 ) -> Iterator[InputChunk]:
     """Yield the file's good rows in chunks of at most ``chunk_size`` rows (fewer when rows are skipped)."""
     path = Path(path)
-    _check_exists(path)
+    check_exists(path)
     fmt = detect_format(path, fmt)
     if chunk_size < 1:
         raise ConfigError("chunk size must be at least 1")
@@ -156,16 +156,16 @@ def _read_delimited(path, fmt, columns, chunk_size, encoding, skip_bad) -> Itera
     except pd.errors.EmptyDataError:
         raise DataError(f"{path} is empty; expected a header line with a {columns.text!r} column") from None
     except pd.errors.ParserError as exc:
-        raise _parser_error(path, fmt, exc) from None
-    _check_columns(path, header, columns)
-    columns = _with_default_id(columns, header)
+        raise parser_error(path, fmt, exc) from None
+    check_columns(path, header, columns)
+    columns = with_default_id(columns, header)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
         try:
             reader = pd.read_csv(path, dtype=object, chunksize=chunk_size,
                                  on_bad_lines="warn" if skip_bad else "error", **options)
         except pd.errors.ParserError as exc:
-            raise _parser_error(path, fmt, exc) from None
+            raise parser_error(path, fmt, exc) from None
         skipped: dict[int, str] = {}
         next_line = 2  # line 1 is the header
         with reader:
@@ -175,14 +175,14 @@ def _read_delimited(path, fmt, columns, chunk_size, encoding, skip_bad) -> Itera
                 except StopIteration:
                     break
                 except pd.errors.ParserError as exc:
-                    raise _parser_error(path, fmt, exc) from None
+                    raise parser_error(path, fmt, exc) from None
                 for warning in caught:
                     for match in _SKIPPED.finditer(str(warning.message)):
                         skipped[int(match.group(1))] = match.group(2).strip()
                 caught.clear()
                 texts = frame[columns.text].tolist()
                 if any(type(t) is not str for t in texts):
-                    texts = [_clean_text(t) for t in texts]
+                    texts = [cell_text(t) for t in texts]
                 n = len(texts)
                 bad = []
                 if skipped and min(skipped) < next_line + n + len(skipped):
@@ -212,7 +212,7 @@ def _read_delimited(path, fmt, columns, chunk_size, encoding, skip_bad) -> Itera
 def _read_jsonl(path, columns, chunk_size, encoding, skip_bad) -> Iterator[InputChunk]:
     texts, ids, lines, bad = [], [], [], []
     row = 0
-    with _open_text(path, encoding) as handle:
+    with open_text(path, encoding) as handle:
         for line_no, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
@@ -233,7 +233,7 @@ def _read_jsonl(path, columns, chunk_size, encoding, skip_bad) -> Iterator[Input
                     raise DataError(f"{path}: line {line_no} {problem}; fix it, or pass --skip-bad to skip such lines")
                 bad.append(BadRow(f"line {line_no}", f"malformed (it {problem.split(';')[0]})"))
                 continue
-            texts.append(_clean_text(record[columns.text]))
+            texts.append(cell_text(record[columns.text]))
             if columns.id is not None:
                 ids.append(str(record[columns.id]))
             elif "id" in record and columns.text != "id":
