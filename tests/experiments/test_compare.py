@@ -114,6 +114,13 @@ def test_train_rejects_unknown_param(products_split_dir, tracking_uri):
     assert result.returncode == 2 and "no parameter clf__gamma" in result.stderr
 
 
+def test_train_names_an_invalid_param_value(products_split_dir, tracking_uri):
+    result = run_textml("train", products_split_dir, "--model", "bow-svm", "--param", "clf__C=-1",
+                        "--tracking-uri", tracking_uri)
+    assert result.returncode == 2
+    assert "bow-svm" in result.stderr and "'C' parameter" in result.stderr and "unexpected" not in result.stderr
+
+
 def test_binary_task_uses_minority_f1_and_accuracy_is_refused(binary_split, tracking_uri):
     choice = choose_metric(binary_split.train.labels)
     assert choice.name == "f1" and choice.positive == "electronics"

@@ -11,6 +11,7 @@ import numpy as np
 
 from textml import __version__
 from textml.data.split import Split
+from textml.errors import ConfigError
 from textml.evaluation.cost import latency_ms_per_1k, size_bytes
 from textml.evaluation.metrics import MetricChoice, model_scores, score
 from textml.evaluation.plots import confusion_matrix_png, per_class_report
@@ -43,7 +44,7 @@ def fit_and_evaluate(name: str, model, split: Split, choice: MetricChoice, final
     """Fit on train, score on dev (and on test only when ``final``), time and weigh the model."""
     train, dev = split.train, split.dev
     start = time.perf_counter()
-    model.fit(train.texts, train.labels)
+    _fit(name, model, train.texts, train.labels)
     fit_seconds = time.perf_counter() - start
     dev_pred = np.asarray(model.predict(dev.texts), dtype=object)
     dev_metrics = score(dev.labels, dev_pred, choice, model_scores(model, dev.texts), getattr(model, "classes_", None))
@@ -58,6 +59,15 @@ def fit_and_evaluate(name: str, model, split: Split, choice: MetricChoice, final
         latency_ms_per_1k=latency_ms_per_1k(model, dev.texts), size_bytes=size_bytes(model),
         dev_pred=dev_pred, test=test_metrics,
     )
+
+
+def _fit(name: str, model, texts, labels) -> None:
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    try:
+        model.fit(texts, labels)
+    except InvalidParameterError as exc:  # scikit-learn validates parameter values in fit
+        raise ConfigError(f"{name}: {str(exc).rstrip('.')}; pass a valid value with --param NAME=VALUE") from None
 
 
 def model_info(result: ModelResult, split: Split, choice: MetricChoice) -> dict:
