@@ -140,3 +140,13 @@ def test_rare_positive_class_uses_average_precision():
     labels = ["ham"] * 95 + ["spam"] * 5
     choice = choose_metric(labels)
     assert choice.name == "average_precision" and choice.positive == "spam"
+
+
+def test_texts_without_words_give_a_one_line_data_error(tmp_path, tracking_uri):
+    rows = ["text,label"] + [f"{'! ? +' if i % 2 else '# $ %'},{'a' if i % 2 else 'b'}" for i in range(60)]
+    (tmp_path / "train.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "dev.csv").write_text("\n".join(rows[:21]) + "\n", encoding="utf-8")
+    result = run_textml("train", tmp_path, "--model", "bow-svm", "--tracking-uri", tracking_uri)
+    assert result.returncode == 2
+    assert "empty vocabulary" in result.stderr and "unexpected" not in result.stderr
+    assert len([line for line in result.stderr.splitlines() if line.startswith("error:")]) == 1

@@ -11,7 +11,7 @@ import numpy as np
 
 from textml import __version__
 from textml.data.split import Split
-from textml.errors import ConfigError
+from textml.errors import ConfigError, DataError
 from textml.evaluation.cost import latency_ms_per_1k, size_bytes
 from textml.evaluation.metrics import MetricChoice, model_scores, score
 from textml.evaluation.plots import confusion_matrix_png, per_class_report
@@ -68,6 +68,15 @@ def _fit(name: str, model, texts, labels) -> None:
         model.fit(texts, labels)
     except InvalidParameterError as exc:  # scikit-learn validates parameter values in fit
         raise ConfigError(f"{name}: {str(exc).rstrip('.')}; pass a valid value with --param NAME=VALUE") from None
+    except ValueError as exc:
+        # sklearn's vectorizers say this when no text holds a single token of their pattern
+        # (symbols only, single characters); a plain ValueError with no type of its own
+        if "empty vocabulary" not in str(exc):
+            raise
+        raise DataError(
+            f"{name}: no training text has a word its vectorizer can use (empty vocabulary: symbols or "
+            f"one-character tokens only?); try fasttext, or a token_pattern that matches them (--param)"
+        ) from None
 
 
 def model_info(result: ModelResult, split: Split, choice: MetricChoice) -> dict:
