@@ -17,6 +17,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d
 
 from textml.errors import ConfigError, DataError
+from textml.text.tokenize import UNSPACED_SCRIPTS
 from textml.text.validation import check_texts
 
 LABEL_PREFIX = "__label__"
@@ -26,7 +27,8 @@ LOSSES = ("softmax", "ova", "hs", "ns")
 # whitespace run (including newlines and tabs) becomes one space.
 _WHITESPACE = re.compile(r"[\s\x00]+")
 # normalize=True: runs of word characters, or runs of other non-space characters.
-_WORD_OR_PUNCT = re.compile(r"\w+|[^\w\s]+")
+# Words (one per character in unspaced scripts, as in textml.text.tokenize) or punctuation runs.
+_WORD_OR_PUNCT = re.compile(rf"[{UNSPACED_SCRIPTS}]|[^\W{UNSPACED_SCRIPTS}]+|[^\w\s]+")
 _NORMALIZED_WORD = re.compile(r"\w+|[^\w\s]+|</s>")
 # A word starting with the label prefix would be read as an extra label.
 _LABEL_LIKE = re.compile(r"(?:(?<=\s)|^)" + re.escape(LABEL_PREFIX))

@@ -47,7 +47,9 @@ def _word_tfidf(spacy_lang=None, **overrides):
     """TF-IDF on word 1-2 grams, sublinear TF (short texts: counts are mostly 1)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    params = dict(ngram_range=(1, 2), sublinear_tf=True, min_df=1)
+    from textml.text.tokenize import WORD_PATTERN
+
+    params = dict(ngram_range=(1, 2), sublinear_tf=True, min_df=1, token_pattern=WORD_PATTERN)
     if spacy_lang is not None:
         # spaCy already lowercased and split the text; keep its tokens (incl. punctuation).
         params.update(token_pattern=r"(?u)\S+", lowercase=False)
