@@ -12,6 +12,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from tests.numeric_rows import NumericRows
 from textml.errors import ConfigError, DataError
 from textml.text.spacy import SpacyNormalizer
 
@@ -66,26 +67,15 @@ def test_bad_input_is_a_data_error():
         SpacyNormalizer().fit(["ok", None])
 
 
-class NumericSpacyNormalizer(SpacyNormalizer):
+class NumericSpacyNormalizer(NumericRows, SpacyNormalizer):
     """Test adapter so sklearn's checks can drive the real transformer (its tags declare 1-D
     text input, for which sklearn would skip every check).
 
-    In: each numeric row becomes a text ("x0_3 x1_-2 ...": a token per feature, value binned
-    to 0.5); like sklearn, a row length other than the fitted one is refused. Out: each
+    In: each numeric row becomes a text, as for the model checks (NumericRows). Out: each
     normalised text becomes one number (its CRC-32), so the checks' numeric comparisons
     (pickle round trip, sample order, subsets, idempotence, fit_transform vs transform)
     compare the real output strings for equality.
     """
-
-    def _texts(self, X, fitting=False):
-        X = np.asarray(X)
-        if X.ndim != 2:
-            raise ValueError(f"Expected 2D array, got {X.ndim}D array instead")
-        if fitting:
-            self._n_columns = X.shape[1]
-        elif getattr(self, "_n_columns", X.shape[1]) != X.shape[1]:
-            raise ValueError(f"X has {X.shape[1]} features, but is expecting {self._n_columns} features")
-        return [" ".join(f"x{j}_{int(np.floor(float(v) * 2))}" for j, v in enumerate(row)) for row in X]
 
     def fit(self, X, y=None):
         return super().fit(self._texts(X, fitting=True), y)
@@ -93,12 +83,6 @@ class NumericSpacyNormalizer(SpacyNormalizer):
     def transform(self, X):
         out = super().transform(self._texts(X))
         return np.array([[zlib.crc32(text.encode("utf-8"))] for text in out], dtype=np.float64)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = True
-        tags.input_tags.one_d_array = False
-        return tags
 
 
 EXPECTED_FAILED = {

@@ -182,6 +182,12 @@ def _check_vocabulary(docs, min_count, who):
         )
 
 
+def _gensim_training_args(est) -> dict:
+    """The training parameters Word2VecVectorizer and FastTextVectorizer share, for gensim."""
+    names = ("vector_size", "window", "min_count", "epochs", "sg", "negative", "sample", "workers", "seed")
+    return {name: getattr(est, name) for name in names}
+
+
 class Word2VecVectorizer(_PooledEmbeddings):
     """Train gensim Word2Vec on the training texts; pool word vectors per text.
 
@@ -265,18 +271,7 @@ class Word2VecVectorizer(_PooledEmbeddings):
         from gensim.models import Word2Vec
 
         _check_vocabulary(docs, self.min_count, type(self).__name__)
-        model = Word2Vec(
-            sentences=docs,
-            vector_size=self.vector_size,
-            window=self.window,
-            min_count=self.min_count,
-            epochs=self.epochs,
-            sg=self.sg,
-            negative=self.negative,
-            sample=self.sample,
-            workers=self.workers,
-            seed=self.seed,
-        )
+        model = Word2Vec(sentences=docs, **_gensim_training_args(self))
         return model.wv
 
 
@@ -382,19 +377,7 @@ class FastTextVectorizer(_PooledEmbeddings):
 
         _check_vocabulary(docs, self.min_count, type(self).__name__)
         model = FastText(
-            sentences=docs,
-            vector_size=self.vector_size,
-            window=self.window,
-            min_count=self.min_count,
-            epochs=self.epochs,
-            sg=self.sg,
-            negative=self.negative,
-            sample=self.sample,
-            min_n=self.min_n,
-            max_n=self.max_n,
-            bucket=self.bucket,
-            workers=self.workers,
-            seed=self.seed,
+            sentences=docs, min_n=self.min_n, max_n=self.max_n, bucket=self.bucket, **_gensim_training_args(self)
         )
         return model.wv
 
