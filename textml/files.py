@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from textml.errors import ConfigError
+from textml.exceptions import ConfigError
 
 
 def sha256_file(path: str | os.PathLike, block_size: int = 1 << 20) -> str:

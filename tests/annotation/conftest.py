@@ -106,7 +106,7 @@ def bundled_rows(n: int, offset: int = 0) -> list[dict]:
 
 def write_eyeball(path: Path, rows: list[dict], seed: int = 0) -> Path:
     """An eyeball set as `textml errors` writes it (same columns, same writer), with made-up guesses."""
-    from textml.experiments.errors import write_rows
+    from textml.experiments.mistakes import write_rows
 
     labels = sorted({r["label"] for r in bundled_rows(2000)})
     rng = random.Random(seed)

@@ -16,7 +16,7 @@ from textml.annotation.merge import default_merge_paths, plan_merge, read_split
 from textml.annotation.pull import task_rows
 from textml.annotation.tables import rewrite_labels
 from textml.data import Columns, read_dataset
-from textml.errors import AnnotationError
+from textml.exceptions import AnnotationError
 
 
 def test_generated_config_reads_back_with_awkward_labels():

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import run_textml, shared_corpus
 from textml.data.corpora import fetch_corpus
-from textml.errors import ConfigError, DataError
+from textml.exceptions import ConfigError, DataError
 
 
 def _sms_zip_from_shared(tmp_path):

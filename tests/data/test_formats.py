@@ -6,7 +6,7 @@ import json
 import pytest
 
 from textml.data import Columns, Dataset, iter_chunks, read_dataset, write_dataset
-from textml.errors import ConfigError, DataError
+from textml.exceptions import ConfigError, DataError
 
 
 def test_csv_with_chosen_columns_and_ids(write):

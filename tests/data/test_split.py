@@ -8,7 +8,7 @@ import pytest
 from tests.conftest import run_textml, shared_corpus
 from textml.data import read_dataset
 from textml.data.split import load_split, split_file
-from textml.errors import ConfigError, DataError
+from textml.exceptions import ConfigError, DataError
 
 
 def _corpus(write, n_per_class=(60, 30, 10), rare=("unicorn",), dupes=5):

@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 
 from textml.encoding import encode_file
-from textml.errors import ConfigError, DataError
+from textml.exceptions import ConfigError, DataError
 
 FAST = dict(n_jobs=2, chunk_size=700, progress=False)  # several chunks over two workers
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from textml.encoding import encode_file, predict_file
-from textml.errors import ConfigError, DataError
+from textml.exceptions import ConfigError, DataError
 
 FAST = dict(n_jobs=2, chunk_size=500, progress=False)
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from textml.encoding import predict_file
-from textml.errors import ConfigError
+from textml.exceptions import ConfigError
 
 FAST = dict(n_jobs=2, chunk_size=700, progress=False)
 

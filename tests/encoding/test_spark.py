@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from textml.encoding import encode_file, predict_file
-from textml.errors import ConfigError, DataError
+from textml.exceptions import ConfigError, DataError
 
 pytestmark = pytest.mark.spark
 LOCAL = dict(n_jobs=2, chunk_size=700, progress=False)

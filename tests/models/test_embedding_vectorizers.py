@@ -7,7 +7,7 @@ import pickle
 import numpy as np
 import pytest
 
-from textml.errors import ConfigError, DataError
+from textml.exceptions import ConfigError, DataError
 from textml.models.embeddings import (
     FastTextVectorizer,
     PretrainedVectorizer,

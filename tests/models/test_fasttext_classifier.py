@@ -11,7 +11,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from textml.errors import ConfigError, DataError
+from textml.exceptions import ConfigError, DataError
 from textml.models.fasttext import FastTextClassifier, clean_text
 
 ODD_LABELS = ["sci fi", "100% natural", "a/b\tc", "ünïcödé ✓", "__label__x"]

@@ -11,7 +11,7 @@ from sklearn.base import clone
 from sklearn.metrics import f1_score
 from sklearn.model_selection import ParameterSampler, train_test_split
 
-from textml.errors import ConfigError
+from textml.exceptions import ConfigError
 from textml.models.registry import get_spec, list_specs, make_model, model_names, register_model
 
 EXPECTED = [

@@ -16,7 +16,7 @@ from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
 from tests.conftest import BUNDLED
-from textml.errors import ConfigError, DataError
+from textml.exceptions import ConfigError, DataError
 from textml.models.saving import load_model, save_model
 
 

@@ -13,7 +13,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from tests.numeric_rows import NumericRows
-from textml.errors import ConfigError, DataError
+from textml.exceptions import ConfigError, DataError
 from textml.text.spacy import SpacyNormalizer
 
 

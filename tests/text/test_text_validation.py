@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from textml.errors import DataError
+from textml.exceptions import DataError
 from textml.text.tokenize import tokenize
 from textml.text.validation import check_texts
 

@@ -6,7 +6,7 @@ key work: a legacy token (sent as ``Authorization: Token ...``) and a personal a
 token, a JWT refresh token which the SDK exchanges for short-lived access tokens.
 
 Every SDK call goes through :meth:`Connection.call`, which turns what can go wrong into
-one :class:`~textml.errors.AnnotationError` line that says what, where and what to do:
+one :class:`~textml.exceptions.AnnotationError` line that says what, where and what to do:
 
 =============================  =====================================================
 SDK raises                     meaning
@@ -39,7 +39,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from textml.errors import AnnotationError
+from textml.exceptions import AnnotationError
 
 ENV_URL = "LABEL_STUDIO_URL"
 ENV_API_KEY = "LABEL_STUDIO_API_KEY"

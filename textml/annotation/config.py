@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Iterable
 from xml.sax.saxutils import quoteattr
 
-from textml.errors import AnnotationError
+from textml.exceptions import AnnotationError
 
 TEXT_TAGS = ("text", "hypertext")
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from textml.annotation.keys import key_kind, key_value, text_key
 from textml.annotation.tables import cell, has_id_column, rewrite_labels
 from textml.data.formats import Columns, detect_format, read_dataset
-from textml.errors import AnnotationError, ConfigError
+from textml.exceptions import AnnotationError, ConfigError
 
 CHANGE_FIELDS = ("key", "id", "row", "text", "old_label", "new_label", "votes", "agreement", "n_annotators",
                  "annotators")

@@ -36,7 +36,7 @@ from textml.annotation.config import LabelSchema, choices_of, parse_config
 from textml.annotation.keys import ID_FIELD, KEY_FIELD, LABEL_FIELD
 from textml.annotation.votes import agreement_summary, resolve
 from textml.data.formats import Columns, detect_format
-from textml.errors import AnnotationError, ConfigError
+from textml.exceptions import AnnotationError, ConfigError
 from textml.files import atomic_path, check_can_write
 
 PULL_FIELDS = ("id", "text", "label", "key", "task_id", "n_annotators", "agreement", "votes", "tie", "skipped",

@@ -24,7 +24,7 @@ from textml.annotation.config import LabelSchema, labelling_config, parse_config
 from textml.annotation.keys import ID_FIELD, KEY_FIELD, LABEL_FIELD, id_key, text_key
 from textml.annotation.tables import column_names
 from textml.data.formats import Columns, read_dataset
-from textml.errors import AnnotationError, ConfigError, DataError
+from textml.exceptions import AnnotationError, ConfigError, DataError
 
 DEFAULT_BATCH_SIZE = 1000
 PREDICTED_COL = "predicted"

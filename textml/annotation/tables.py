@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from textml.data.formats import FASTTEXT_PREFIX, fasttext_label, open_text, detect_format
-from textml.errors import ConfigError, DataError
+from textml.exceptions import ConfigError, DataError
 
 ROW_FORMATS = ("csv", "tsv", "jsonl", "parquet")
 

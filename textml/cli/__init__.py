@@ -12,7 +12,7 @@ import sys
 import click
 
 from textml import __version__
-from textml.errors import TextmlError
+from textml.exceptions import TextmlError
 
 EXIT_USAGE = 2
 _state = {"debug": False}
@@ -38,10 +38,10 @@ def cli(debug: bool) -> None:
 
 def _register() -> None:
     from textml.cli import data as data_cmds
-    from textml.cli import experiments as experiment_cmds
+    from textml.cli import commands as command_modules
 
     cli.add_command(data_cmds.data)
-    for command in experiment_cmds.COMMANDS:
+    for command in command_modules.COMMANDS:
         cli.add_command(command)
 
 

@@ -27,7 +27,7 @@ def demo(workdir, corpus, models, tracking_uri, quiet) -> None:
     """
     from textml.data.check import check_file
     from textml.data.split import load_split, split_file
-    from textml.errors import DataError
+    from textml.exceptions import DataError
     from textml.experiments.compare import compare, format_table
     from textml.tracking import resolve_uri
 

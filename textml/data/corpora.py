@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from textml.errors import ConfigError, DataError
+from textml.exceptions import ConfigError, DataError
 from textml.files import atomic_path
 
 Rows = list[tuple[str, str]]

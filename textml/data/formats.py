@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Iterator
 
 from textml.data.dataset import Dataset, Label
-from textml.errors import ConfigError, DataError
+from textml.exceptions import ConfigError, DataError
 from textml.files import atomic_path
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet", "fasttext", "lines")

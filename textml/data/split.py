@@ -19,7 +19,7 @@ import numpy as np
 from textml.data.check import MIN_ROWS_PER_CLASS
 from textml.data.dataset import Dataset
 from textml.data.formats import EXTENSIONS, Columns, detect_format, extension_for, read_dataset, write_dataset
-from textml.errors import ConfigError, DataError
+from textml.exceptions import ConfigError, DataError
 from textml.files import atomic_dir, sha256_file
 
 SPLITS = ("train", "dev", "test")

@@ -42,7 +42,7 @@ from typing import Sequence
 
 import numpy as np
 
-from textml.errors import ConfigError, DataError
+from textml.exceptions import ConfigError, DataError
 
 ENCODERS = ("tfidf", "hashing", "fasttext", "word2vec", "ftvec", "model")
 POOLINGS = ("mean", "tfidf")

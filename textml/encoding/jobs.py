@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from textml.data.formats import Columns, DEFAULT_CHUNK_SIZE, detect_format
-from textml.errors import ConfigError
+from textml.exceptions import ConfigError
 
 ENGINES = ("local", "spark")
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from textml.encoding.jobs import Job, JobResult, check_output, default_jobs
 from textml.encoding.outputs import assemble, final_paths, part_path, parts_dir, write_npy_rows, write_part
 from textml.encoding.reading import MAX_EXAMPLES, iter_input
-from textml.errors import ConfigError, DataError, TextmlError
+from textml.exceptions import ConfigError, DataError, TextmlError
 from textml.files import check_can_write
 
 STATE_FILE = "state.json"

@@ -27,7 +27,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from textml.errors import ConfigError
+from textml.exceptions import ConfigError
 from textml.files import atomic_path
 
 VECTOR_FORMATS = {".npy": "npy", ".npz": "npz", ".parquet": "parquet", ".pq": "parquet"}

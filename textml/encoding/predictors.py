@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-from textml.errors import ConfigError
+from textml.exceptions import ConfigError
 
 
 @dataclass
@@ -124,7 +124,7 @@ class SklearnPredictor(Predictor):
 
 def _fasttext_classifier(path: Path):
     """A supervised fastText .bin as textml's FastTextClassifier (labels decoded, texts cleaned)."""
-    from textml.errors import DataError
+    from textml.exceptions import DataError
     from textml.models.fasttext import FastTextClassifier
 
     try:

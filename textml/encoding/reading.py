@@ -34,7 +34,7 @@ from textml.data.formats import (
     parser_error,
     with_default_id,
 )
-from textml.errors import ConfigError, DataError
+from textml.exceptions import ConfigError, DataError
 
 LINE_FORMATS = ("csv", "tsv", "jsonl", "lines")
 MAX_EXAMPLES = 20

@@ -13,7 +13,7 @@ import os
 import re
 from pathlib import Path
 
-from textml.errors import ConfigError
+from textml.exceptions import ConfigError
 
 RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 RUNS_URI = re.compile(r"^runs:/([^/]+)(?:/(.*))?$")

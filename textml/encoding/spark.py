@@ -33,7 +33,7 @@ from pathlib import Path
 
 from textml.encoding.jobs import Job, JobResult, check_output
 from textml.encoding.reading import MAX_EXAMPLES, unit
-from textml.errors import ConfigError, DataError
+from textml.exceptions import ConfigError, DataError
 
 CORRUPT = "_textml_corrupt"
 ROW = "_textml_row"

@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from textml.data.dataset import BINARY, MULTICLASS, MULTILABEL, infer_task
-from textml.errors import ConfigError
+from textml.exceptions import ConfigError
 
 METRICS = ("macro_f1", "balanced_accuracy", "f1", "average_precision", "weighted_f1")
 RARE_POSITIVE_SHARE = 0.10

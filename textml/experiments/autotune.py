@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 
 from textml.data.split import Split
-from textml.errors import ConfigError
+from textml.exceptions import ConfigError
 from textml.models.fasttext import FastTextClassifier, clean_text, encode_label
 
 TUNED_ARGS = ("lr", "epoch", "dim", "wordNgrams", "minn", "maxn", "loss", "bucket", "minCount")

@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 from textml.data.split import Split
 from textml.evaluation.metrics import MetricChoice, choose_metric
 from textml.experiments.runner import ModelResult, fit_and_evaluate, log_result
-from textml.errors import TrainingError
+from textml.exceptions import TrainingError
 from textml.files import atomic_path
 
 Progress = Callable[[str], None]

@@ -24,7 +24,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from textml.data.split import Split
-from textml.errors import ConfigError
+from textml.exceptions import ConfigError
 from textml.evaluation.metrics import MetricChoice, choose_metric, model_scores, positive_scores, score
 
 Progress = Callable[[str], None]

@@ -11,7 +11,7 @@ import numpy as np
 
 from textml import __version__
 from textml.data.split import Split
-from textml.errors import ConfigError, DataError
+from textml.exceptions import ConfigError, DataError
 from textml.evaluation.cost import latency_ms_per_1k, size_bytes
 from textml.evaluation.metrics import MetricChoice, model_scores, score
 from textml.evaluation.plots import confusion_matrix_png, per_class_report

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from textml.data.split import Split
-from textml.errors import ConfigError
+from textml.exceptions import ConfigError
 from textml.evaluation.metrics import MetricChoice, choose_metric
 from textml.experiments.runner import ModelResult, fit_and_evaluate, log_result, model_info
 from textml.models.saving import save_model

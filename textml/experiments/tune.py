@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 
 from textml.data.split import Split
-from textml.errors import ConfigError
+from textml.exceptions import ConfigError
 from textml.evaluation.metrics import MetricChoice, choose_metric, make_scorer_for
 from textml.experiments.runner import ModelResult, fit_and_evaluate, log_result
 

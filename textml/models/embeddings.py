@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from textml.errors import ConfigError, DataError
+from textml.exceptions import ConfigError, DataError
 from textml.text.tokenize import TOKEN_PATTERN, _compile
 from textml.text.validation import check_texts
 

@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d
 
-from textml.errors import ConfigError, DataError
+from textml.exceptions import ConfigError, DataError
 from textml.text.tokenize import UNSPACED_SCRIPTS
 from textml.text.validation import check_texts
 

@@ -37,7 +37,7 @@ def _pipeline(steps, spacy_lang=None, stop_words=False):
 
         steps = [("spacy", SpacyNormalizer(lang=spacy_lang, remove_stop_words=stop_words))] + steps
     elif stop_words:
-        from textml.errors import ConfigError
+        from textml.exceptions import ConfigError
 
         raise ConfigError("stop_words=True needs spacy_lang= (stop-word lists are per language)")
     return Pipeline(steps)
@@ -72,6 +72,7 @@ def _tfidf_space(prefix="tfidf"):
     "dummy-prior",
     description="Baseline: always predicts the most frequent class (probabilities = class priors)",
     cost="instant; < 1 KB",
+    baseline=True,
 )
 def dummy_prior(seed=0):
     from sklearn.dummy import DummyClassifier
@@ -83,6 +84,7 @@ def dummy_prior(seed=0):
     "dummy-stratified",
     description="Baseline: random labels drawn with the training class frequencies",
     cost="instant; < 1 KB",
+    baseline=True,
 )
 def dummy_stratified(seed=0):
     from sklearn.dummy import DummyClassifier
@@ -257,6 +259,7 @@ def _fasttext_space():
     description="fastText supervised on lowercased, punctuation-split text (lr 0.5, 50 epochs, dim 50, word bigrams)",
     search_space=_fasttext_space,
     cost="15-20 s fit (1 thread, reproducible), 24 MB",
+    strategies=("search", "fasttext-autotune"),
 )
 def fasttext(seed=0, *, spacy_lang=None, stop_words=False):
     """The usual fastText recipe on normalised text: normalising gained 0.8-2.5 macro-F1

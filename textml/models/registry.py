@@ -22,11 +22,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from textml.errors import ConfigError
+from textml.exceptions import ConfigError
 
 _NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _REGISTRY: dict[str, "ModelSpec"] = {}
 _BUILTINS_LOADED = False
+SINGLE_LABEL_TASKS = ("binary", "multiclass")
+STRATEGIES = ("search", "fasttext-autotune")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,13 @@ class ModelSpec:
         takes raw texts.
     cost : str
         Short note on fit time and model size, for choosing what to run.
+    baseline : bool
+        A dummy baseline: fitted beside every comparison, never recommended.
+    tasks : tuple of str
+        The tasks it serves (``binary``, ``multiclass``; ``multilabel``, ``regression`` next).
+    strategies : tuple of str
+        The tuning strategies it supports (``search``: scikit-learn random then grid search
+        over :attr:`search_space`; ``fasttext-autotune``: fastText's own autotune).
     """
 
     name: str
@@ -53,6 +62,12 @@ class ModelSpec:
         default_factory=dict, repr=False
     )
     cost: str = ""
+    baseline: bool = False
+    tasks: tuple[str, ...] = SINGLE_LABEL_TASKS
+    strategies: tuple[str, ...] = ("search",)
+
+    def serves(self, task: str) -> bool:
+        return task in self.tasks
 
     @property
     def search_space(self) -> dict[str, Any]:
@@ -112,6 +127,9 @@ def register_model(
     description: str,
     search_space: Callable[[], Mapping[str, Any]] | Mapping[str, Any] | None = None,
     cost: str = "",
+    baseline: bool = False,
+    tasks: tuple[str, ...] = SINGLE_LABEL_TASKS,
+    strategies: tuple[str, ...] | None = None,
 ):
     """Decorator registering ``factory`` under ``name``.
 
@@ -126,6 +144,13 @@ def register_model(
         callable to defer importing scipy until the space is used.
     cost : str, optional
         Short note on fit time and model size.
+    baseline : bool, default=False
+        A dummy baseline (fitted beside every comparison, never recommended).
+    tasks : tuple of str, default=("binary", "multiclass")
+        The tasks the pipeline serves.
+    strategies : tuple of str, optional
+        Tuning strategies it supports; default ``("search",)`` when it has a search space,
+        else none.
 
     Returns
     -------
@@ -136,6 +161,13 @@ def register_model(
         raise ConfigError(f"model name {name!r} must be lowercase words joined by hyphens, e.g. 'bow-svm'")
     if not description or "\n" in description:
         raise ConfigError(f"model {name!r} needs a one-line description")
+
+    if strategies is None:
+        strategies = ("search",) if search_space is not None else ()
+    unknown = sorted(set(strategies) - set(STRATEGIES))
+    if unknown:
+        raise ConfigError(f"model {name!r}: unknown tuning strategy {', '.join(unknown)}; "
+                          f"known: {', '.join(STRATEGIES)}")
 
     def decorator(factory: Callable[..., Any]) -> Callable[..., Any]:
         params = inspect.signature(factory).parameters
@@ -150,6 +182,9 @@ def register_model(
             factory=factory,
             search_space_factory=search_space if search_space is not None else {},
             cost=cost,
+            baseline=baseline,
+            tasks=tuple(tasks),
+            strategies=tuple(strategies),
         )
         return factory
 
@@ -208,6 +243,12 @@ def list_specs() -> list[ModelSpec]:
     return list(_REGISTRY.values())
 
 
-def model_names() -> list[str]:
-    """Names of all registered models, in registration order."""
-    return [spec.name for spec in list_specs()]
+def model_names(task: str | None = None, baselines: bool = True) -> list[str]:
+    """Names of registered models (serving ``task`` when given), in registration order."""
+    return [spec.name for spec in list_specs()
+            if (task is None or spec.serves(task)) and (baselines or not spec.baseline)]
+
+
+def baseline_names(task: str | None = None) -> list[str]:
+    """The dummy baselines (serving ``task`` when given)."""
+    return [spec.name for spec in list_specs() if spec.baseline and (task is None or spec.serves(task))]

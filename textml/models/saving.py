@@ -37,7 +37,7 @@ import pickle
 from pathlib import Path
 from typing import Iterable
 
-from textml.errors import ConfigError, DataError
+from textml.exceptions import ConfigError, DataError
 from textml.files import atomic_dir
 
 FORMAT = "textml-model/2"

@@ -14,7 +14,7 @@ from functools import lru_cache
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from textml.errors import ConfigError
+from textml.exceptions import ConfigError
 from textml.text.validation import check_texts
 
 

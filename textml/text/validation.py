@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from textml.errors import DataError
+from textml.exceptions import DataError
 
 
 def check_texts(X: Any, *, who: str = "this estimator", allow_empty: bool = False) -> list[str]:

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
-from textml.errors import TrackingError
+from textml.exceptions import TrackingError
 
 DEFAULT_DB = "mlflow.db"
 MAX_PARAM_CHARS = 6000  # MLflow's limit for one param value

@@ -31,7 +31,7 @@ from typing import Sequence
 
 import numpy as np
 
-from textml.errors import ConfigError
+from textml.exceptions import ConfigError
 
 LOADER_MODULE = "textml.tracking.pyfunc"
 TEXT_COLUMN = "text"

@@ -21,7 +21,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from textml.errors import ConfigError, TrackingError
+from textml.exceptions import ConfigError, TrackingError
 
 RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 RUNS_URI = re.compile(r"^runs:/([^/]+)(?:/(.*))?$")

@@ -19,7 +19,7 @@ import numpy as np
 
 from textml.data.dataset import Dataset
 from textml.data.split import Split
-from textml.errors import ConfigError
+from textml.exceptions import ConfigError
 from textml.evaluation.metrics import class_probabilities
 from textml.files import atomic_path
 

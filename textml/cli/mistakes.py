@@ -30,7 +30,7 @@ def errors(split, model_name, run_id, model_dir, size, label_issues, out, force,
     probability of each. Logged as an MLflow artifact next to the model's run. With
     --label-issues, training rows whose label is most likely wrong instead.
     """
-    from textml.experiments.errors import find_errors
+    from textml.experiments.mistakes import find_errors
 
     say = (lambda m: None) if quiet else (lambda m: click.echo(m, err=True))
     report = find_errors(split, model_name=model_name, run_id=run_id, model_dir=model_dir, size=size,
