@@ -36,6 +36,21 @@ def check_can_write(path: str | os.PathLike, force: bool) -> Path:
     return path
 
 
+def check_outputs(folder: str | os.PathLike, names, force: bool) -> Path:
+    """Refuse, before any work, to replace files ``names`` in ``folder`` unless ``force``.
+
+    Only those files are ever replaced (each atomically): other files in the folder stay.
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"{folder} is a file; --out takes a folder")
+    existing = [name for name in names if (folder / name).exists()]
+    if existing and not force:
+        raise ConfigError(f"{folder} already holds {', '.join(existing)}; pass --force to replace "
+                          f"{'them' if len(existing) > 1 else 'it'}, or choose another --out")
+    return folder
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     """Yield a temporary path beside ``path``; move it into place only if the block succeeds.

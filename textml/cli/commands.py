@@ -10,7 +10,8 @@ from textml.cli.evaluate import evaluate
 from textml.cli.models import models
 from textml.cli.pipelines import pipelines
 from textml.cli.predict import predict
+from textml.cli.rerun import rerun
 from textml.cli.train import train
 from textml.cli.tune import tune
 
-COMMANDS = [annotate, compare, demo, diagnose, encode, errors, evaluate, models, pipelines, predict, train, tune]
+COMMANDS = [annotate, compare, demo, diagnose, encode, errors, evaluate, models, pipelines, predict, rerun, train, tune]

@@ -6,37 +6,40 @@ import json
 
 import click
 
-from textml.cli.options import quiet_option, split_options, tracking_options
+from textml.cli.options import progress_sink, run_options
+
+
+def _names(ctx, param, value):
+    return None if value is None else [m.strip() for m in value.split(",")]
 
 
 @click.command()
-@split_options
-@click.option("--models", default=None, metavar="A,B,...",
-              help="Comma-separated registry names (default: all; see `textml pipelines list`).")
-@click.option("--metric", default=None,
-              help="Primary metric: macro_f1, balanced_accuracy, f1, average_precision (default: from the task).")
+@click.option("--models", default=None, metavar="A,B,...", callback=_names,
+              help="Comma-separated registry names (default: all; see `textml pipelines list`). "
+                   "The baselines are fitted beside them.")
+@click.option("--baselines/--no-baselines", default=True, show_default=True,
+              help="Fit the dummy baselines beside the models.")
+@click.option("--option", "options", multiple=True, metavar="NAME=VALUE",
+              help="A factory option for every pipeline that takes it, e.g. --option spacy_lang=de.")
 @click.option("--tolerance", default=1.0, show_default=True, type=click.FloatRange(0, 100),
               help="Points of the primary metric a cheaper model may trail the best and still be recommended.")
 @click.option("--final", is_flag=True, help="Also score the test split (recorded in the runs). Do this once, at the end.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Write comparison.csv/.md/.json and comparison.png into this folder.")
-@click.option("--seed", default=0, show_default=True)
+@click.option("--force", is_flag=True, help="Replace the comparison files in --out if they exist.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of the table.")
-@tracking_options
-@quiet_option
-def compare(split, models, metric, tolerance, final, out_dir, seed, as_json, tracking_uri, experiment, quiet):
+@run_options("compare")
+def compare(spec, out_dir, force, as_json, quiet):
     """Fit every pipeline on SPLIT_DIR's train file, score on dev, and recommend one.
 
     Prints a table sorted by the primary metric with accuracy, fit time, latency and size,
     and names the cheapest model within --tolerance points of the best. Every model is a
-    child run of one MLflow parent run.
+    child run of one MLflow parent run; each child's run.toml reruns it alone
+    (`textml rerun RUN_ID`).
     """
     from textml.experiments.compare import compare as run_compare, format_table
 
-    names = [m.strip() for m in models.split(",") if m.strip()] if models else None
-    say = (lambda m: None) if quiet or as_json else (lambda m: click.echo(m, err=True))
-    outcome = run_compare(split, names, metric=metric, tolerance=tolerance, final=final, seed=seed,
-                          tracking_uri=tracking_uri, experiment=experiment, out_dir=out_dir, progress=say)
+    outcome = run_compare(spec, progress_sink(quiet or as_json), out_dir=out_dir, force=force)
     if as_json:
         click.echo(json.dumps(outcome.to_json(), indent=2))
         return
@@ -46,6 +49,7 @@ def compare(split, models, metric, tolerance, final, out_dir, seed, as_json, tra
     for name, error in outcome.failures.items():
         click.echo(f"failed: {name}: {error}")
     if outcome.recommended:
+        tolerance = spec.settings.get("tolerance", 1.0)
         click.echo(f"recommended: {outcome.recommended} (cheapest within {tolerance:g} points of the best)")
     click.echo(f"MLflow: experiment {outcome.experiment!r}, parent run {outcome.parent_run_id} in {outcome.tracking_uri}")
     if out_dir:

@@ -26,9 +26,10 @@ def demo(workdir, corpus, models, tracking_uri, quiet) -> None:
     Then shows where to look: the table, the plots, and `mlflow ui` on the same store.
     """
     from textml.data.check import check_file
-    from textml.data.split import load_split, split_file
+    from textml.data.split import split_file
     from textml.exceptions import DataError
     from textml.experiments.compare import compare, format_table
+    from textml.experiments.spec import DataSpec, RunSpec, TrackingSpec
     from textml.tracking import resolve_uri
 
     say = (lambda m: None) if quiet else (lambda m: click.echo(m, err=True))
@@ -42,10 +43,10 @@ def demo(workdir, corpus, models, tracking_uri, quiet) -> None:
     if not split_dir.exists():
         split_file(source, split_dir, dedupe=True)
         say(f"split written to {split_dir}")
-    split = load_split(split_dir)
     names = [m.strip() for m in models.split(",")] if models else None
-    outcome = compare(split, names, tracking_uri=tracking_uri, experiment=f"demo-{source.stem}",
-                      out_dir=workdir / "comparison", progress=say)
+    spec = RunSpec("compare", DataSpec(split=str(split_dir)), tracking=TrackingSpec(tracking_uri, f"demo-{source.stem}"),
+                   settings={"models": names})
+    outcome = compare(spec, say, out_dir=workdir / "comparison", force=True)
     click.echo(format_table(outcome))
     click.echo("")
     click.echo(f"primary metric: {outcome.choice.name} ({outcome.choice.reason})")

@@ -6,23 +6,20 @@ import json
 
 import click
 
-from textml.cli.options import quiet_option, split_options, tracking_options
+from textml.cli.options import model_options, progress_sink, run_options
 
 
 @click.command()
-@split_options
-@click.option("--model", "model_name", required=True, help="Registry pipeline to diagnose.")
+@model_options()
 @click.option("--target", default=1.0, show_default=True, type=click.FloatRange(0, 1),
               help="Score you could hope for (e.g. human agreement); bias is measured against it.")
-@click.option("--metric", default=None, help="Primary metric (default: from the task).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Also write learning_curve.png and diagnosis.json here.")
-@click.option("--n-jobs", default=1, show_default=True, help="Parallel fits for the learning curve.")
-@click.option("--seed", default=0, show_default=True)
+@click.option("--force", is_flag=True, help="Replace those files in --out if they exist.")
+@click.option("--n-jobs", default=1, show_default=True, type=int, help="Parallel fits for the learning curve.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@tracking_options
-@quiet_option
-def diagnose(split, model_name, target, metric, out_dir, n_jobs, seed, as_json, tracking_uri, experiment, quiet):
+@run_options("diagnose")
+def diagnose(spec, out_dir, force, as_json, quiet):
     """Train vs dev score, a learning curve and an overfitting check, with a verdict.
 
     High bias: the model cannot fit its own training data. High variance: it fits train far
@@ -31,14 +28,12 @@ def diagnose(split, model_name, target, metric, out_dir, n_jobs, seed, as_json, 
     """
     from textml.experiments.diagnose import diagnose as run_diagnose
 
-    say = (lambda m: None) if quiet or as_json else (lambda m: click.echo(m, err=True))
-    d = run_diagnose(split, model_name, target=target, metric=metric, seed=seed, n_jobs=n_jobs,
-                     tracking_uri=tracking_uri, experiment=experiment, out_dir=out_dir, progress=say)
+    d = run_diagnose(spec, progress_sink(quiet or as_json), out_dir=out_dir, force=force)
     if as_json:
         click.echo(json.dumps(d.to_json(), indent=2, default=str))
         return
     m = d.choice.name
-    click.echo(f"{model_name}: train {m} {d.train_score:.4f}, dev {d.dev_score:.4f}, "
+    click.echo(f"{d.model_name}: train {m} {d.train_score:.4f}, dev {d.dev_score:.4f}, "
                f"best dummy on dev {d.dummy_dev_score:.4f}, target {d.target_score:g}")
     click.echo(f"  avoidable bias {d.target_score - d.train_score:+.4f}, variance (train - dev) "
                f"{d.train_score - d.dev_score:+.4f}")

@@ -6,42 +6,35 @@ import json
 
 import click
 
-from textml.cli.options import quiet_option, split_options, tracking_options
+from textml.cli.options import progress_sink, run_options
 
 
 @click.command()
 @click.argument("model")
-@split_options
 @click.option("--against", default=None, metavar="MODEL",
               help="A second model scored on the same rows; the difference is MODEL minus this one.")
-@click.option("--metric", default=None, help="Primary metric (default: the one MODEL was trained for).")
 @click.option("--final", is_flag=True, help="Evaluate on the test split instead of dev (recorded in the run).")
 @click.option("--resamples", default=1000, show_default=True, type=click.IntRange(10, 100_000),
               help="Paired bootstrap resamples for the confidence intervals.")
 @click.option("--confidence", default=0.95, show_default=True, type=click.FloatRange(0.5, 0.999),
               help="Confidence level of the intervals.")
-@click.option("--seed", default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@tracking_options
-@quiet_option
-def evaluate(model, split, against, metric, final, resamples, confidence, seed, as_json, tracking_uri,
-             experiment, quiet):
+@run_options("evaluate")
+def evaluate(spec, as_json, quiet):
     """Score MODEL on SPLIT_DIR's dev rows (test with --final), or compare it --against another.
 
     MODEL and --against: a model folder, a run id, runs:/RUN_ID/model, models:/NAME@ALIAS or
     models:/NAME/VERSION. Reports the primary metric with a bootstrap interval and latency per
     model, and with --against the difference MODEL - AGAINST with a paired bootstrap interval:
     an interval containing 0 means the rows cannot tell the two apart. Logged to MLflow.
+    The metric defaults to the one MODEL was trained for.
 
     \b
       textml evaluate models:/products@challenger split --against models:/products@champion
     """
     from textml.experiments.evaluate import evaluate as evaluate_models, format_result
 
-    say = (lambda m: None) if quiet or as_json else (lambda m: click.echo(m, err=True))
-    result = evaluate_models(split, model, against=against, metric=metric, final=final, resamples=resamples,
-                             confidence=confidence, seed=seed, tracking_uri=tracking_uri, experiment=experiment,
-                             progress=say)
+    result = evaluate_models(spec, progress_sink(quiet or as_json))
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2, default=str))
         return

@@ -6,42 +6,39 @@ import json
 
 import click
 
-from textml.cli.options import quiet_option, split_options, tracking_options
+from textml.cli.options import model_options, progress_sink, run_options
 
 
 @click.command()
-@split_options
-@click.option("--model", "model_name", required=True, help="Registry pipeline to fit, e.g. bow-svm (see `textml pipelines list`).")
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="Set a hyperparameter, e.g. --param clf__C=0.5 (repeatable; names as in get_params()).")
-@click.option("--metric", default=None, help="Primary metric (default: chosen from the task).")
+@model_options()
+@click.option("--final", is_flag=True, default=False, help="Also score the test split (recorded in the run).")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Also save the model to this folder.")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
-@click.option("--final", is_flag=True, help="Also score the test split (recorded in the run).")
-@click.option("--seed", default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@tracking_options
-@quiet_option
-def train(split, model_name, params, metric, out, force, final, seed, as_json, tracking_uri, experiment, quiet):
+@run_options("train")
+def train(spec, out, force, as_json, quiet):
     """Fit one pipeline on SPLIT_DIR's train file and report its dev metrics.
 
-    The run (params, metrics, confusion matrix, per-class report, model) is logged to
-    MLflow; with --out the model folder is written there too.
-    """
-    from textml.experiments.train import parse_params, train as train_model
+    The run (params, metrics, confusion matrix, per-class report, model, and the run spec
+    as run.toml) is logged to MLflow; with --out the model folder is written there too.
 
-    say = (lambda m: None) if quiet or as_json else (lambda m: click.echo(m, err=True))
-    outcome = train_model(split, model_name, parse_params(list(params)), metric=metric, seed=seed, out=out,
-                          force=force, final=final, tracking_uri=tracking_uri, experiment=experiment, progress=say)
+    \b
+      textml train split --model bow-svm --param clf__C=0.5 --out model
+      textml train split --model bow-svm --print-config > run.toml
+      textml train --config run.toml --set model.params.clf__C=2
+    """
+    from textml.experiments.train import train as train_model
+
+    outcome = train_model(spec, progress_sink(quiet or as_json), out=out, force=force)
     r = outcome.result
     if as_json:
-        click.echo(json.dumps({"model": model_name, "primary_metric": outcome.choice.name, "dev": r.dev,
+        click.echo(json.dumps({"model": spec.model.name, "primary_metric": outcome.choice.name, "dev": r.dev,
                                "test": r.test, "fit_seconds": r.fit_seconds, "latency_ms_per_1k": r.latency_ms_per_1k,
                                "size_bytes": r.size_bytes, "run_id": outcome.run_id,
                                "out": str(outcome.out) if outcome.out else None}, indent=2))
         return
     primary = outcome.choice.name
-    click.echo(f"{model_name}: dev {primary} {r.dev[primary]:.4f}  (macro_f1 {r.dev['macro_f1']:.4f}, "
+    click.echo(f"{spec.model.name}: dev {primary} {r.dev[primary]:.4f}  (macro_f1 {r.dev['macro_f1']:.4f}, "
                f"accuracy {r.dev['accuracy']:.4f})")
     if r.test is not None:
         click.echo(f"  test {primary} {r.test[primary]:.4f}  (test split read: recorded in the run)")

@@ -58,14 +58,16 @@ def confusion_matrix_png(y_true: Sequence, y_pred: Sequence, labels: Sequence[st
     return path
 
 
-def comparison_png(rows: list[dict], metric: str, path: str | os.PathLike, title: str) -> Path:
-    """Horizontal bars of the primary metric per model, annotated with latency and size."""
+def comparison_png(rows: list[dict], metric: str, path: str | os.PathLike, title: str,
+                   baselines: Sequence[str] = ()) -> Path:
+    """Horizontal bars of the primary metric per model (baselines in grey), annotated with
+    latency and size."""
     plt = _pyplot()
     rows = sorted(rows, key=lambda r: r[metric])
     names = [r["model"] for r in rows]
     values = [r[metric] for r in rows]
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(rows) + 1.8))
-    bars = ax.barh(names, values, color=["#bbbbbb" if n.startswith("dummy") else "#4c72b0" for n in names])
+    bars = ax.barh(names, values, color=["#bbbbbb" if n in set(baselines) else "#4c72b0" for n in names])
     for bar, row in zip(bars, rows):
         ax.text(bar.get_width() + 0.005, bar.get_y() + bar.get_height() / 2,
                 f"{row[metric]:.3f}  ({row['latency_ms_per_1k']:.0f} ms/1k, {row['size_bytes'] / 1e6:.1f} MB)",

@@ -2,8 +2,10 @@
 
 fastText searches its hyperparameters against a validation file within a time budget
 (optionally under a model-size limit, by quantising). We hand it our train and dev splits
-in its format, score the model it returns on dev with our primary metric, and return its
-hyperparameters so the estimator can be refitted reproducibly.
+in its format, ask it to optimise the primary metric where it can (``autotuneMetric``: the
+positive class's F1 for a binary F1 task; its own overall F1 otherwise, since fastText
+has no macro-F1 or average precision), score the model it returns on dev with our primary
+metric, and return its hyperparameters so the estimator can be refitted reproducibly.
 """
 
 from __future__ import annotations
@@ -12,11 +14,9 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from textml.data.split import Split
 from textml.exceptions import ConfigError
 from textml.models.fasttext import FastTextClassifier, clean_text, encode_label
 
@@ -33,29 +33,37 @@ def _find_fasttext(model) -> tuple[FastTextClassifier, str]:
     raise ConfigError("fasttext-autotune needs a pipeline ending in a FastTextClassifier")
 
 
-def _write(path: Path, texts, labels) -> None:
+def autotune_metric(choice) -> tuple[str, str]:
+    """fastText's ``autotuneMetric`` for our primary metric, and what it means."""
+    if choice.name == "f1" and choice.positive is not None:
+        return f"f1:{encode_label(choice.positive)}", f"F1 of {choice.positive!r} (the primary metric)"
+    return "f1", f"fastText's overall F1 (it cannot optimise {choice.name}; the result is scored with {choice.name})"
+
+
+def _write(path: Path, texts, labels, normalize: bool) -> None:
     with open(path, "w", encoding="utf-8", newline="\n") as handle:
         for text, label in zip(texts, labels):
-            handle.write(f"{encode_label(label)} {clean_text(text)}\n")
+            handle.write(f"{encode_label(label)} {clean_text(text, normalize)}\n")
 
 
-def fasttext_autotune(split: Split, model, seconds: int, model_size: str | None,
-                      say: Callable[[str], None]):
-    """Run fastText's autotune on train/dev; return (best params for ``model``, [Trial])."""
+def fasttext_autotune(context, model, seconds: int, model_size: str | None):
+    """Run fastText's autotune on the context's train/dev; return (best params for ``model``, [Trial])."""
     import fasttext
 
-    from textml.evaluation.metrics import choose_metric, score
+    from textml.experiments.runner import predict_and_score
     from textml.experiments.tune import Trial
 
     estimator, prefix = _find_fasttext(model)
-    choice = choose_metric(split.train.labels)
+    choice, split = context.choice, context.split
+    metric, meaning = autotune_metric(choice)
     with tempfile.TemporaryDirectory(prefix="textml-autotune-") as tmp:
         train_file, dev_file = Path(tmp) / "train.txt", Path(tmp) / "dev.txt"
-        _write(train_file, split.train.texts, split.train.labels)
-        _write(dev_file, split.dev.texts, split.dev.labels)
-        say(f"fastText autotune: {seconds}s budget" + (f", model size <= {model_size}" if model_size else ""))
+        _write(train_file, split.train.texts, split.train.labels, estimator.normalize)
+        _write(dev_file, split.dev.texts, split.dev.labels, estimator.normalize)
+        context.say(f"fastText autotune: {seconds}s budget, optimising {meaning}"
+                    + (f", model size <= {model_size}" if model_size else ""))
         options = {"autotuneValidationFile": str(dev_file), "autotuneDuration": int(seconds),
-                   "thread": os.cpu_count() or 1, "verbose": 0}
+                   "autotuneMetric": metric, "thread": os.cpu_count() or 1, "verbose": 0}
         if model_size:
             options["autotuneModelSize"] = model_size
         start = time.perf_counter()
@@ -65,17 +73,16 @@ def fasttext_autotune(split: Split, model, seconds: int, model_size: str | None,
         found = {name: getattr(args, name) for name in TUNED_ARGS}
         found["loss"] = str(found["loss"]).rsplit(".", 1)[-1]
         # score fastText's own result (quantised, if asked) with our primary metric
-        shell = FastTextClassifier(**{k: v for k, v in estimator.get_params().items()})
+        shell = FastTextClassifier(**estimator.get_params())
         shell.classes_ = np.unique(np.asarray(split.train.labels, dtype=object))
         shell.model_ = native
-        predicted = shell.predict(split.dev.texts)
-        dev_score = score(split.dev.labels, predicted, choice, shell.predict_proba(split.dev.texts),
-                          shell.classes_)[choice.name]
+        dev_score = predict_and_score(shell, split.dev, choice)[1][choice.name]
         size = Path(tmp) / "autotuned.bin"
         native.save_model(str(size))
         found_params = {f"{prefix}{k}": (int(v) if isinstance(v, (int, np.integer)) and not isinstance(v, bool)
                                          else float(v) if isinstance(v, float) else v) for k, v in found.items()}
         trial = Trial("autotune", found_params, float(dev_score), elapsed)
         trial.extra = {"autotuned_size_bytes": size.stat().st_size}
-    say(f"fastText autotune: dev {choice.name} {dev_score:.4f} with {found}")
+    context.tracker.set_tags({"textml.autotune_metric": metric})
+    context.say(f"fastText autotune: dev {choice.name} {dev_score:.4f} with {found}")
     return found_params, [trial]

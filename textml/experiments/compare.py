@@ -16,13 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from textml.data.split import Split
-from textml.evaluation.metrics import MetricChoice, choose_metric
+from textml.exceptions import ConfigError, TrainingError
+from textml.evaluation.metrics import MetricChoice
+from textml.experiments.context import Progress, RunContext
 from textml.experiments.runner import ModelResult, fit_and_evaluate, log_result
-from textml.exceptions import TrainingError
-from textml.files import atomic_path
+from textml.experiments.spec import RunSpec
+from textml.files import atomic_path, check_outputs
 
-Progress = Callable[[str], None]
+OUTPUT_FILES = ("comparison.csv", "comparison.md", "comparison.json", "comparison.png")
+SETTINGS = {"models": None, "baselines": True, "tolerance": 1.0, "final": False}
 
 
 @dataclass
@@ -34,6 +36,7 @@ class CompareResult:
     experiment: str
     tracking_uri: str
     failures: dict[str, str] = field(default_factory=dict)
+    baselines: tuple[str, ...] = ()
 
     @property
     def rows(self) -> list[dict]:
@@ -49,6 +52,7 @@ class CompareResult:
             "experiment": self.experiment,
             "tracking_uri": self.tracking_uri,
             "failures": self.failures,
+            "baselines": list(self.baselines),
             "models": [
                 {"name": r.name, "dev": r.dev, "test": r.test, "fit_seconds": r.fit_seconds,
                  "latency_ms_per_1k": r.latency_ms_per_1k, "size_bytes": r.size_bytes, "run_id": r.run_id}
@@ -57,9 +61,10 @@ class CompareResult:
         }
 
 
-def recommend(results: Sequence[ModelResult], metric: str, tolerance_points: float) -> str | None:
-    """The cheapest non-dummy model within ``tolerance_points`` (0-100 scale) of the best."""
-    trained = [r for r in results if not r.name.startswith("dummy")]
+def recommend(results: Sequence[ModelResult], metric: str, tolerance_points: float,
+              baselines: Sequence[str] = ()) -> str | None:
+    """The cheapest non-baseline model within ``tolerance_points`` (0-100 scale) of the best."""
+    trained = [r for r in results if r.name not in set(baselines)]
     if not trained:
         return None
     best = max(r.dev[metric] for r in trained)
@@ -70,84 +75,90 @@ def recommend(results: Sequence[ModelResult], metric: str, tolerance_points: flo
                                     -r.dev[metric])).name
 
 
-def compare(
-    split: Split,
-    models: Sequence[str] | None = None,
-    metric: str | None = None,
-    tolerance: float = 1.0,
-    final: bool = False,
-    seed: int = 0,
-    tracking_uri: str | None = None,
-    experiment: str | None = None,
-    out_dir: str | os.PathLike | None = None,
-    progress: Progress | None = None,
-) -> CompareResult:
-    """Fit ``models`` (default: every registry entry) on ``split.train``, score on dev, log to MLflow."""
-    from textml.models.registry import get_spec, make_model, model_names
-    from textml.tracking import Tracker
+def pipelines_to_compare(models: Sequence[str] | None, baselines: bool = True) -> list[str]:
+    """The registry names a compare fits: ``models`` (default: every pipeline) with the
+    baselines beside them unless ``baselines`` is off. Unknown names fail before any work."""
+    from textml.models.registry import baseline_names, get_spec, model_names
 
-    say = progress or (lambda message: None)
-    names = list(models) if models else model_names()
-    for name in names:
-        get_spec(name)  # unknown names fail before any work
-    train = split.train
-    split.dev  # read (and validate) dev before the first fit
-    choice = choose_metric(train.labels, metric)
-    experiment = experiment or split.name
-    tracker = Tracker(experiment, tracking_uri)
-    say(f"primary metric: {choice.name} ({choice.reason}); tracking {tracker.uri}, experiment {experiment!r}")
+    if models is not None:
+        names = [m.strip() for m in models if str(m).strip()]
+        if not names:
+            raise ConfigError("--models names no pipeline; give registry names such as bow-svm,fasttext "
+                              "(see `textml pipelines list`)")
+        for name in names:
+            get_spec(name)
+        chosen = (baseline_names() if baselines else []) + names
+    else:
+        chosen = model_names(baselines=baselines)
+    chosen = list(dict.fromkeys(chosen))
+    if not baselines and not [n for n in chosen if not get_spec(n).baseline]:
+        raise ConfigError("nothing to compare: --no-baselines left no pipeline")
+    return chosen
+
+
+def compare(spec: RunSpec, progress: Progress | None = None, out_dir: str | os.PathLike | None = None,
+            force: bool = False, tags: dict | None = None) -> CompareResult:
+    """Fit the spec's pipelines (default: every registry entry) on train, score on dev, log to MLflow."""
+    from textml.models.registry import get_spec
+
+    settings = {**SETTINGS, **spec.settings}
+    tolerance, final = float(settings["tolerance"]), bool(settings["final"])
+    if not 0 <= tolerance <= 100:
+        raise ConfigError(f"--tolerance must be between 0 and 100 points, got {settings['tolerance']!r}")
+    names = pipelines_to_compare(settings["models"], bool(settings["baselines"]))
+    taken = {option for name in names for option in get_spec(name).options}
+    unused = sorted(set(spec.model.options) - taken)
+    if unused:
+        raise ConfigError(f"no pipeline in this comparison takes the option {', '.join(unused)}; "
+                          f"see `textml pipelines show NAME` for each pipeline's options")
+    if out_dir is not None:
+        check_outputs(out_dir, OUTPUT_FILES, force)  # before any fit, not after
+    context = RunContext(spec, progress)
+    choice, train = context.choice, context.split.train
+    baselines = tuple(n for n in names if get_spec(n).baseline)
+    context.say(f"primary metric: {choice.name} ({choice.reason}); tracking {context.tracker.uri}, "
+                f"experiment {context.experiment_name!r}")
     results: list[ModelResult] = []
     failures: dict[str, str] = {}
-    with tracker.run("compare", tags={"textml.command": "compare", "textml.test_read": final}) as parent_id:
-        tracker.log_params({"models": ",".join(names), "seed": seed, "tolerance_points": tolerance, **choice.to_dict()})
-        tracker.set_tags(_data_tags(split))
-        if split.manifest:
-            tracker.log_dict(split.manifest, "data/manifest.json")
+    with context.run("compare", tags=tags) as parent_id:
+        context.tracker.log_params({"models": ",".join(names), "seed": spec.seed, "tolerance_points": tolerance})
+        if context.split.manifest:
+            context.tracker.log_dict(context.split.manifest, "data/manifest.json")
         for index, name in enumerate(names, start=1):
-            say(f"[{index}/{len(names)}] {name}: fitting on {len(train):,} texts ...")
+            context.say(f"[{index}/{len(names)}] {name}: fitting on {len(train):,} texts ...")
             try:
-                with tracker.run(name, nested=True, tags={"textml.model": name, "textml.test_read": final,
-                                                          **_data_tags(split)}) as run_id:
-                    result = fit_and_evaluate(name, make_model(name, seed=seed), split, choice, final=final)
+                with context.run(name, model=name, spec=context.spec_for(name), nested=True) as run_id:
+                    result = fit_and_evaluate(context, name, context.make_model(name, params={}), final=final)
                     result.run_id = run_id
-                    log_result(tracker, result, split, choice)
+                    log_result(context, result)
             except (MemoryError, KeyboardInterrupt):
                 raise
             except Exception as exc:  # one broken pipeline must not cost the whole comparison
                 failures[name] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
-                say(f"[{index}/{len(names)}] {name}: FAILED ({failures[name]}); continuing")
+                context.say(f"[{index}/{len(names)}] {name}: FAILED ({failures[name]}); continuing")
                 continue
             results.append(result)
-            say(f"[{index}/{len(names)}] {name}: {choice.name} {result.dev[choice.name]:.4f}, "
-                f"fit {result.fit_seconds:.1f}s, {result.latency_ms_per_1k:.0f} ms/1k, "
-                f"{result.size_bytes / 1e6:.1f} MB")
+            context.say(f"[{index}/{len(names)}] {name}: {choice.name} {result.dev[choice.name]:.4f}, "
+                        f"fit {result.fit_seconds:.1f}s, {result.latency_ms_per_1k:.0f} ms/1k, "
+                        f"{result.size_bytes / 1e6:.1f} MB")
         if not results:
             raise TrainingError("every pipeline failed: " + "; ".join(f"{n}: {e}" for n, e in failures.items()))
         results.sort(key=lambda r: r.dev[choice.name], reverse=True)
-        recommended = recommend(results, choice.name, tolerance)
-        outcome = CompareResult(choice, results, recommended, parent_id, experiment, tracker.uri, failures)
+        recommended = recommend(results, choice.name, tolerance, baselines)
+        outcome = CompareResult(choice, results, recommended, parent_id, context.experiment_name,
+                                context.tracker.uri, failures, baselines)
         if failures:
-            tracker.log_dict(failures, "comparison/failures.json")
-        tracker.set_tags({"textml.recommended": recommended or ""})
+            context.tracker.log_dict(failures, "comparison/failures.json")
+        context.tracker.set_tags({"textml.recommended": recommended or ""})
         if recommended:
             best = next(r for r in results if r.name == recommended)
-            tracker.log_metrics({f"recommended_dev_{choice.name}": best.dev[choice.name]})
+            context.tracker.log_metrics({f"recommended_dev_{choice.name}": best.dev[choice.name]})
         with tempfile.TemporaryDirectory() as tmp:
-            written = write_outputs(outcome, Path(tmp))
-            for path in written:
-                tracker.log_file(path, "comparison" if path.suffix != ".png" else "plots")
+            for path in write_outputs(outcome, Path(tmp)):
+                context.tracker.log_file(path, "comparison" if path.suffix != ".png" else "plots")
         if out_dir is not None:
             write_outputs(outcome, Path(out_dir))
     return outcome
-
-
-def _data_tags(split: Split) -> dict:
-    if split.manifest:
-        hashes = {name: info["sha256"] for name, info in split.manifest["splits"].items()}
-        hashes["source"] = split.manifest["source"]["sha256"]
-    else:
-        hashes = split.hashes()
-    return {f"data.{name}_sha256": value for name, value in hashes.items()}
 
 
 SECONDARY_METRICS = ("macro_f1", "balanced_accuracy", "accuracy")
@@ -186,7 +197,7 @@ def write_outputs(outcome: CompareResult, folder: Path) -> list[Path]:
     rows = outcome.rows
     fields = list(rows[0].keys()) if rows else ["model"]
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
+    writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     header, body = table_rows(outcome)
@@ -204,6 +215,7 @@ def write_outputs(outcome: CompareResult, folder: Path) -> list[Path]:
         written.append(folder / name)
     with atomic_path(folder / "comparison.png") as tmp:
         comparison_png(rows, outcome.choice.name, tmp,
-                       f"dev {outcome.choice.name} by model (recommended: {outcome.recommended})")
+                       f"dev {outcome.choice.name} by model (recommended: {outcome.recommended})",
+                       baselines=outcome.baselines)
     written.append(folder / "comparison.png")
     return written

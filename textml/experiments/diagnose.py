@@ -13,23 +13,31 @@ Three pieces of evidence:
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import tempfile
 import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from textml.data.split import Split
-from textml.evaluation.metrics import MetricChoice, choose_metric, make_scorer_for, score
+from textml.evaluation.metrics import MetricChoice, make_scorer_for
+from textml.exceptions import ConfigError
+from textml.experiments.context import Progress, RunContext
+from textml.experiments.spec import RunSpec
+from textml.files import atomic_path, check_outputs
 
 BIAS_THRESHOLD = 0.05  # points of the primary metric below the target that count as high bias
 VARIANCE_THRESHOLD = 0.05  # train-dev gap that counts as high variance
 # a model must close this share of the gap between the best dummy and a perfect score
 DUMMY_HEADROOM = 0.10
 OVERFIT_MAX_ERROR = 0.05  # training error the big model must reach on its 10% sample
+OUTPUT_FILES = ("learning_curve.png", "diagnosis.json")
+SETTINGS = {"target": 1.0, "n_jobs": 1}
 
 
 @dataclass
@@ -109,19 +117,16 @@ def overfit_check(split: Split, fraction: float = 0.1, seed: int = 0, max_rows: 
             "model": "word 1-2 + char 1-5 gram TF-IDF + LinearSVC(C=1e4), almost no regularisation"}
 
 
-def learning_curve_table(model, split: Split, choice: MetricChoice, sizes=(0.1, 0.25, 0.5, 0.75, 1.0),
-                         n_jobs: int = 1, seed: int = 0) -> list[dict]:
+def learning_curve_table(model, context, sizes=(0.1, 0.25, 0.5, 0.75, 1.0), n_jobs: int = 1) -> list[dict]:
     """Train and dev score against training-set size, with sklearn's learning_curve."""
     from sklearn.model_selection import learning_curve
 
-    from textml.experiments.tune import _predefined
-
-    texts, labels, cv = _predefined(split)
+    texts, labels, cv = context.train_dev_folds()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         counts, train_scores, dev_scores = learning_curve(
-            model, texts, labels, train_sizes=list(sizes), cv=cv, scoring=make_scorer_for(choice),
-            shuffle=True, random_state=seed, n_jobs=n_jobs, error_score=np.nan,
+            model, texts, labels, train_sizes=list(sizes), cv=cv, scoring=make_scorer_for(context.choice),
+            shuffle=True, random_state=context.spec.seed, n_jobs=n_jobs, error_score=np.nan,
         )
     return [{"train_rows": int(c), "train_score": float(t[0]), "dev_score": float(d[0])}
             for c, t, d in zip(counts, train_scores, dev_scores)]
@@ -170,66 +175,55 @@ def verdict_for(train_score: float, dev_score: float, dummy: float, target: floa
                   "(`textml errors`) for what is left"]
 
 
-def diagnose(
-    split: Split,
-    model_name: str,
-    target: float = 1.0,
-    metric: str | None = None,
-    seed: int = 0,
-    n_jobs: int = 1,
-    tracking_uri: str | None = None,
-    experiment: str | None = None,
-    out_dir: str | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> Diagnosis:
-    """Fit ``model_name`` and a dummy; learning curve; overfit check; verdict. Logged to MLflow."""
-    from textml.experiments.compare import _data_tags
-    from textml.models.registry import make_model
-    from textml.tracking import Tracker
+def diagnose(spec: RunSpec, progress: Progress | None = None, out_dir: str | os.PathLike | None = None,
+             force: bool = False, tags: dict | None = None) -> Diagnosis:
+    """Fit ``spec.model`` and the baselines; learning curve; overfit check; verdict. Logged to MLflow."""
+    from textml.experiments.runner import predict_and_score
+    from textml.experiments.tune import check_n_jobs
+    from textml.models.registry import baseline_names
 
-    say = progress or (lambda message: None)
-    choice = choose_metric(split.train.labels, metric)
-    train, dev = split.train, split.dev
+    settings = {**SETTINGS, **spec.settings}
+    target = float(settings["target"])
+    if not 0 <= target <= 1:  # NaN fails this too
+        raise ConfigError(f"--target must be a score between 0 and 1, got {settings['target']!r}")
+    n_jobs = check_n_jobs(settings["n_jobs"])
+    if out_dir is not None:
+        check_outputs(out_dir, OUTPUT_FILES, force)
+    context = RunContext(spec, progress)
+    choice, train, dev, say = context.choice, context.split.train, context.split.dev, context.say
+    model_name = spec.model.name
+    model = context.make_model()
     say(f"{model_name}: fitting on {len(train):,} texts for train and dev scores ...")
-    model = make_model(model_name, seed=seed).fit(train.texts, train.labels)
-    train_score = _primary(model, train, choice)
-    dev_score = _primary(model, dev, choice)
-    dummy_score = max(_primary(make_model(name, seed=seed).fit(train.texts, train.labels), dev, choice)
-                      for name in ("dummy-prior", "dummy-stratified"))
+    context.fit(model)
+    train_score = predict_and_score(model, train, choice)[1][choice.name]
+    dev_score = predict_and_score(model, dev, choice)[1][choice.name]
+    dummy_score = max(predict_and_score(context.fit(context.make_model(name, params={}), name=name), dev,
+                                        choice)[1][choice.name] for name in baseline_names())
     say("learning curve ...")
-    curve = learning_curve_table(make_model(model_name, seed=seed), split, choice, n_jobs=n_jobs, seed=seed)
+    curve = learning_curve_table(context.make_model(), context, n_jobs=n_jobs)
     say("overfitting check: a big model on a 10% sample ...")
-    overfit = overfit_check(split, seed=seed)
+    overfit = overfit_check(context.split, seed=spec.seed)
     verdict, advice = verdict_for(train_score, dev_score, dummy_score, target, overfit)
     outcome = Diagnosis(choice, model_name, train_score, dev_score, dummy_score, target, verdict, advice,
                         curve, overfit, overfit["unfitted_examples"])
-    tracker = Tracker(experiment or split.name, tracking_uri)
-    tags = {"textml.command": "diagnose", "textml.model": model_name, "textml.verdict": verdict,
-            "textml.test_read": False, **_data_tags(split)}
-    with tracker.run(f"diagnose {model_name}", tags=tags) as run_id:
+    with context.run(f"diagnose {model_name}", model=model_name,
+                     tags={"textml.verdict": verdict, **(tags or {})}) as run_id:
         outcome.run_id = run_id
-        tracker.log_metrics({f"train_{choice.name}": train_score, f"dev_{choice.name}": dev_score,
-                             f"dummy_dev_{choice.name}": dummy_score,
-                             "overfit_train_error": overfit["train_error"]})
+        context.tracker.log_metrics({f"train_{choice.name}": train_score, f"dev_{choice.name}": dev_score,
+                                     f"dummy_dev_{choice.name}": dummy_score,
+                                     "overfit_train_error": overfit["train_error"]})
         with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(out_dir) if out_dir else Path(tmp)
-            folder.mkdir(parents=True, exist_ok=True)
-            plot = learning_curve_png(curve, choice.name, folder / "learning_curve.png", model_name, target)
-            tracker.log_file(plot, "plots")
-            tracker.log_dict(outcome.to_json(), "diagnosis.json")
-            if out_dir:
-                import json
-
-                (folder / "diagnosis.json").write_text(json.dumps(outcome.to_json(), indent=2, default=str))
+            plot = learning_curve_png(curve, choice.name, Path(tmp) / "learning_curve.png", model_name, target)
+            report = Path(tmp) / "diagnosis.json"
+            report.write_text(json.dumps(outcome.to_json(), indent=2, default=str), encoding="utf-8")
+            context.tracker.log_file(plot, "plots")
+            context.tracker.log_file(report)
+            if out_dir is not None:
+                Path(out_dir).mkdir(parents=True, exist_ok=True)
+                for path in (plot, report):
+                    with atomic_path(Path(out_dir) / path.name) as target_tmp:
+                        shutil.copyfile(path, target_tmp)
     return outcome
-
-
-def _primary(model, data, choice: MetricChoice) -> float:
-    from textml.evaluation.metrics import model_scores
-
-    predicted = model.predict(data.texts)
-    return score(data.labels, predicted, choice, model_scores(model, data.texts),
-                 getattr(model, "classes_", None))[choice.name]
 
 
 def learning_curve_png(curve: list[dict], metric: str, path: Path, title: str, target: float) -> Path:

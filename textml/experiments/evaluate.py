@@ -15,21 +15,18 @@ are resolved once, and the version that was evaluated is recorded in the run.
 
 from __future__ import annotations
 
-import json
-import tempfile
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
-from textml.data.split import Split
 from textml.exceptions import ConfigError
-from textml.evaluation.metrics import MetricChoice, choose_metric, model_scores, positive_scores, score
-
-Progress = Callable[[str], None]
+from textml.evaluation.metrics import MetricChoice, model_scores, positive_scores, score
+from textml.experiments.context import Progress, RunContext
+from textml.experiments.spec import RunSpec
 DEFAULT_RESAMPLES = 1000
 CHUNK = 100  # resamples computed at once (memory: CHUNK x rows counts)
+SETTINGS = {"model": None, "against": None, "final": False, "resamples": DEFAULT_RESAMPLES, "confidence": 0.95}
 
 
 @dataclass
@@ -107,48 +104,43 @@ class EvaluationResult:
         }
 
 
-def evaluate(
-    split: Split,
-    model: str,
-    against: str | None = None,
-    metric: str | None = None,
-    final: bool = False,
-    resamples: int = DEFAULT_RESAMPLES,
-    confidence: float = 0.95,
-    seed: int = 0,
-    tracking_uri: str | None = None,
-    experiment: str | None = None,
-    progress: Progress | None = None,
-) -> EvaluationResult:
-    """Score ``model`` (and ``against``) on dev, or on test when ``final``; log to MLflow."""
+def evaluate(spec: RunSpec, progress: Progress | None = None, tags: dict | None = None) -> EvaluationResult:
+    """Score ``settings["model"]`` (and ``settings["against"]``) on dev, or on test when
+    ``final``; log to MLflow. The metric is the spec's, else the one MODEL was trained for."""
     from textml.evaluation.cost import latency_ms_per_1k
-    from textml.experiments.compare import _data_tags
     from textml.models.saving import load_model
-    from textml.tracking import Tracker
     from textml.tracking.registry import resolve_model
 
-    say = progress or (lambda message: None)
-    if not 10 <= resamples <= 100_000:
-        raise ConfigError(f"--resamples must be between 10 and 100000, got {resamples}")
-    if not 0.5 <= confidence < 1:
-        raise ConfigError(f"--confidence must be in [0.5, 1), got {confidence}")
-    data_name = "test" if final else "dev"
-    data = split.read_test() if final else split.dev
-    if not len(data):
-        raise ConfigError(f"the {data_name} split is empty: nothing to evaluate on")
-    texts, y_true = list(data.texts), np.asarray([str(y) for y in data.labels], dtype=object)
-
+    settings = {**SETTINGS, **spec.settings}
+    model, against, final = settings["model"], settings["against"], bool(settings["final"])
+    resamples, confidence = settings["resamples"], float(settings["confidence"])
+    if not model:
+        raise ConfigError("no model to evaluate; pass MODEL (a folder, run id or models:/NAME@ALIAS)")
+    if isinstance(resamples, bool) or not isinstance(resamples, int) or not 10 <= resamples <= 100_000:
+        raise ConfigError(f"--resamples must be a whole number between 10 and 100000, got {resamples!r}")
+    if not 0.5 <= confidence < 1:  # NaN fails this too
+        raise ConfigError(f"--confidence must be in [0.5, 1), got {settings['confidence']!r}")
     loaded = []
     for ref in [model] + ([against] if against else []):
-        resolved = resolve_model(ref, tracking_uri)
+        resolved = resolve_model(ref, spec.tracking.uri)
         try:
             pipeline, info = load_model(resolved.path)
         finally:
             resolved.cleanup()
         loaded.append((resolved, pipeline, info))
     trained_for = loaded[0][2].get("primary_metric")
-    choice = choose_metric(split.train.labels, metric or trained_for)
-    if not metric and trained_for:
+    from_model = spec.metric is None and bool(trained_for)
+    if from_model:
+        spec = spec.replace(metric=trained_for)
+    context = RunContext(spec, progress)
+    say, split = context.say, context.split
+    data_name = "test" if final else "dev"
+    data = context.read_test() if final else split.dev
+    if not len(data):
+        raise ConfigError(f"the {data_name} split is empty: nothing to evaluate on")
+    texts, y_true = list(data.texts), np.asarray([str(y) for y in data.labels], dtype=object)
+    choice = context.choice
+    if from_model:
         choice = MetricChoice(choice.name, choice.task, choice.positive, "the metric MODEL was trained for")
     say(f"{data_name}: {len(texts):,} rows; primary metric {choice.name} ({choice.reason})")
 
@@ -170,7 +162,7 @@ def evaluate(
             predictions=y_pred))
 
     say(f"bootstrap: {resamples:,} paired resamples of {len(texts):,} rows ...")
-    boot = bootstrap_metric(y_true, [e.predictions for e in evaluations], choice, scores_of, resamples, seed)
+    boot = bootstrap_metric(y_true, [e.predictions for e in evaluations], choice, scores_of, resamples, spec.seed)
     alpha = (1 - confidence) / 2
     for evaluation, values in zip(evaluations, boot):
         evaluation.ci = _interval(values, alpha)
@@ -184,8 +176,8 @@ def evaluate(
             p_value=float(min(1.0, 2 * min(np.mean(diffs <= 0), np.mean(diffs >= 0)))),
             agreement=float(np.mean(a.predictions == b.predictions)))
 
-    result = EvaluationResult(choice, data_name, len(texts), evaluations, difference, confidence, resamples, seed)
-    _log(result, split, final, model, against, tracking_uri, experiment or split.name, Tracker, _data_tags)
+    result = EvaluationResult(choice, data_name, len(texts), evaluations, difference, confidence, resamples, spec.seed)
+    _log(result, context, model, against, tags)
     return result
 
 
@@ -194,19 +186,17 @@ def _interval(values: np.ndarray, alpha: float) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def _log(result: EvaluationResult, split: Split, final: bool, model: str, against: str | None,
-         tracking_uri, experiment: str, Tracker, data_tags) -> None:
-    tracker = Tracker(experiment, tracking_uri)
+def _log(result: EvaluationResult, context, model: str, against: str | None, tags: dict | None) -> None:
     primary = result.choice.name
-    tags = {"textml.command": "evaluate", "textml.test_read": final, **data_tags(split)}
+    run_tags = dict(tags or {})
     for role, evaluation in zip(("model", "against"), result.models):
         for key, value in evaluation.source.items():
             if key != "path":
-                tags[f"textml.{role}.{key}"] = value
-    with tracker.run("evaluate", tags=tags) as run_id:
+                run_tags[f"textml.{role}.{key}"] = value
+    tracker = context.tracker
+    with context.run("evaluate", tags=run_tags) as run_id:
         tracker.log_params({"model": model, "against": against or "", "data": result.data, "rows": result.rows,
-                            "resamples": result.resamples, "confidence": result.confidence, "seed": result.seed,
-                            **result.choice.to_dict()})
+                            "resamples": result.resamples, "confidence": result.confidence, "seed": result.seed})
         for role, evaluation in zip(("model", "against"), result.models):
             tracker.log_metrics(evaluation.metrics, prefix=f"{role}_{result.data}_")
             tracker.log_metrics({f"{role}_{result.data}_{primary}_ci_low": evaluation.ci[0],
@@ -218,12 +208,9 @@ def _log(result: EvaluationResult, split: Split, final: bool, model: str, agains
                                  "diff_ci_high": d.ci[1], "p_model_better": d.p_model_better,
                                  "p_value": d.p_value, "agreement": d.agreement})
         result.run_id = run_id
-        result.experiment = experiment
+        result.experiment = context.experiment_name
         result.tracking_uri = tracker.uri
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "evaluation.json"
-            path.write_text(json.dumps(result.to_json(), indent=2, default=str), encoding="utf-8")
-            tracker.log_file(path, "evaluation")
+        tracker.log_dict(result.to_json(), "evaluation/evaluation.json")
 
 
 # ------------------------------------------------------------------------------ bootstrap

@@ -13,17 +13,19 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from textml.data.dataset import Dataset
-from textml.data.split import Split
 from textml.exceptions import ConfigError
+from textml.experiments.context import Progress, RunContext
+from textml.experiments.spec import RunSpec
 from textml.evaluation.metrics import class_probabilities
 from textml.files import atomic_path
 
 FIELDS = ("id", "text", "label", "predicted", "prob_label", "prob_predicted", "margin")
+MAX_ROWS = 100  # the eyeball set is read by a person
+SETTINGS = {"run": None, "model_dir": None, "size": MAX_ROWS, "label_issues": False, "n_jobs": 1}
 
 
 @dataclass
@@ -99,7 +101,7 @@ def write_rows(rows: list[dict], path: str | os.PathLike) -> Path:
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8", newline="") as handle:
             if suffix == ".csv":
-                writer = csv.DictWriter(handle, fieldnames=FIELDS)
+                writer = csv.DictWriter(handle, fieldnames=FIELDS, lineterminator="\n")
                 writer.writeheader()
                 writer.writerows(rows)
             else:
@@ -108,50 +110,42 @@ def write_rows(rows: list[dict], path: str | os.PathLike) -> Path:
     return path
 
 
-def find_errors(
-    split: Split,
-    model_name: str | None = None,
-    run_id: str | None = None,
-    model_dir: str | None = None,
-    size: int = 100,
-    label_issues: bool = False,
-    out: str | None = None,
-    force: bool = False,
-    seed: int = 0,
-    n_jobs: int = 1,
-    tracking_uri: str | None = None,
-    experiment: str | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> ErrorReport:
-    """Build the eyeball set (or the label-issue ranking) and log it beside the model's run."""
-    from textml.experiments.compare import _data_tags
-    from textml.files import check_can_write
-    from textml.models.registry import make_model
-    from textml.models.saving import load_model
-    from textml.tracking import Tracker, download_run_folder, log_to_existing_run
+def find_errors(spec: RunSpec, progress: Progress | None = None, out: str | os.PathLike | None = None,
+                force: bool = False, tags: dict | None = None) -> ErrorReport:
+    """Build the eyeball set (or the label-issue ranking) and log it beside the model's run.
 
-    say = progress or (lambda message: None)
-    if sum(x is not None for x in (model_name, run_id, model_dir)) != 1:
+    The model is ``spec.model`` fitted on train, or a saved one: ``settings["run"]`` (its
+    logged model, and the rows are logged beside that run) or ``settings["model_dir"]``.
+    """
+    from textml.experiments.tune import check_n_jobs
+    from textml.files import check_can_write
+    from textml.tracking import log_to_existing_run
+    from textml.tracking.registry import load_model_uri
+
+    settings = {**SETTINGS, **spec.settings}
+    run_id, model_dir, size = settings["run"], settings["model_dir"], settings["size"]
+    label_issues = bool(settings["label_issues"])
+    if sum(x is not None for x in (spec.model.name, run_id, model_dir)) != 1:
         raise ConfigError("give exactly one of --model NAME, --run RUN_ID or --model-dir DIR")
-    if not 1 <= size <= 100:
-        raise ConfigError("--size must be between 1 and 100: an eyeball set is meant to be read by a person")
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_ROWS:
+        raise ConfigError(f"--size must be between 1 and {MAX_ROWS}: an eyeball set is meant to be read by a person")
+    n_jobs = check_n_jobs(settings["n_jobs"])
     if out:
         check_can_write(out, force)
-    if run_id:
-        model, info = load_model(download_run_folder(run_id, "model", tracking_uri))
-        name = info.get("model", "model")
-    elif model_dir:
-        model, info = load_model(model_dir)
+    context = RunContext(spec, progress)
+    split, say = context.split, context.say
+    if run_id or model_dir:
+        model, info = load_model_uri(run_id or model_dir, spec.tracking.uri)
         name = info.get("model", "model")
     else:
-        name = model_name
-        model = make_model(model_name, seed=seed)
+        name = spec.model.name
+        model = context.make_model()
         if not label_issues:
             say(f"{name}: fitting on {len(split.train):,} texts ...")
-            model.fit(split.train.texts, split.train.labels)
+            context.fit(model)
     if label_issues:
         say(f"{name}: out-of-fold probabilities on {len(split.train):,} training texts ...")
-        rows, total, source = label_issue_rows(model, split.train, size, seed=seed, n_jobs=n_jobs)
+        rows, total, source = label_issue_rows(model, split.train, size, seed=spec.seed, n_jobs=n_jobs)
         evaluated, kind = len(split.train), "label-issues"
     else:
         rows, total, source = eyeball_rows(model, split.dev, size)
@@ -163,13 +157,11 @@ def find_errors(
         # beside the model's own run, in whatever experiment that run lives
         with tempfile.TemporaryDirectory() as tmp:
             path = write_rows(rows, Path(tmp) / artifact)
-            log_to_existing_run(run_id, [(str(path), "errors")], counts, tracking_uri)
+            log_to_existing_run(run_id, [(str(path), "errors")], counts, spec.tracking.uri)
         logged_run = run_id
     else:
-        tracker = Tracker(experiment or split.name, tracking_uri)
-        tags = {"textml.command": "errors", "textml.model": name, "textml.test_read": False, **_data_tags(split)}
-        with tracker.run(f"errors {name}", tags=tags) as logged_run:
+        with context.run(f"errors {name}", model=name, tags=tags) as logged_run:
             with tempfile.TemporaryDirectory() as tmp:
-                tracker.log_file(write_rows(rows, Path(tmp) / artifact), "errors")
-            tracker.log_metrics(counts)
+                context.tracker.log_file(write_rows(rows, Path(tmp) / artifact), "errors")
+            context.tracker.log_metrics(counts)
     return ErrorReport(rows, total, evaluated, source, written, logged_run, kind)

@@ -8,20 +8,24 @@ compare does. The best params are refitted on train only: dev stays a fair judge
 from __future__ import annotations
 
 import math
+import os
 import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from textml.data.split import Split
 from textml.exceptions import ConfigError
-from textml.evaluation.metrics import MetricChoice, choose_metric, make_scorer_for
+from textml.evaluation.metrics import MetricChoice, make_scorer_for
+from textml.experiments.context import Progress, RunContext
 from textml.experiments.runner import ModelResult, fit_and_evaluate, log_result
+from textml.experiments.spec import RunSpec, format_param
+from textml.models.registry import STRATEGIES
 
-STRATEGIES = ("search", "fasttext-autotune")
+MAX_TRIALS = 10_000  # random-search trials: beyond this a search is a mistyped number, not a plan
+SETTINGS = {"n_iter": 30, "top_k": 5, "strategy": "search", "autotune_seconds": 120, "autotune_model_size": None,
+            "n_jobs": -1}
 
 
 @dataclass
@@ -119,16 +123,6 @@ def narrow_space(space: dict, trials: list[Trial], top_k: int = 5, points: int =
     return grid
 
 
-def _predefined(split: Split):
-    from sklearn.model_selection import PredefinedSplit
-
-    train, dev = split.train, split.dev
-    texts = list(train.texts) + list(dev.texts)
-    labels = list(train.labels) + list(dev.labels)
-    folds = np.r_[np.full(len(train), -1), np.zeros(len(dev), dtype=int)]
-    return texts, labels, PredefinedSplit(folds)
-
-
 def _trials(search, phase: str) -> list[Trial]:
     results = search.cv_results_
     return [
@@ -137,94 +131,93 @@ def _trials(search, phase: str) -> list[Trial]:
     ]
 
 
-def tune(
-    split: Split,
-    model_name: str,
-    n_iter: int = 30,
-    n_jobs: int = -1,
-    seed: int = 0,
-    top_k: int = 5,
-    metric: str | None = None,
-    strategy: str = "search",
-    autotune_seconds: int = 120,
-    autotune_model_size: str | None = None,
-    tracking_uri: str | None = None,
-    experiment: str | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> TuneResult:
+def check_n_jobs(n_jobs) -> int:
+    """-1 (every core) or 1..cores: more workers than cores only fight over them."""
+    cores = os.cpu_count() or 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or (n_jobs < 1 and n_jobs != -1):
+        raise ConfigError(f"--n-jobs must be -1 (every core) or a whole number from 1 to {cores}, got {n_jobs!r}")
+    return cores if n_jobs == -1 else min(n_jobs, cores)
+
+
+def tune(spec: RunSpec, progress: Progress | None = None, tags: dict | None = None) -> TuneResult:
     """Random then grid search (or fastText's autotune), every trial an MLflow child run."""
     from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 
-    from textml.experiments.compare import _data_tags
-    from textml.models.registry import get_spec, make_model
-    from textml.tracking import Tracker
+    from textml.models.registry import get_spec
 
+    settings = {**SETTINGS, **spec.settings}
+    model_name, strategy = spec.model.name, settings["strategy"]
+    if not model_name:
+        raise ConfigError("no model given; pass --model NAME (see `textml pipelines list`)")
+    entry = get_spec(model_name)
     if strategy not in STRATEGIES:
         raise ConfigError(f"unknown strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}")
-    say = progress or (lambda message: None)
-    spec = get_spec(model_name)
-    choice = choose_metric(split.train.labels, metric)
-    tracker = Tracker(experiment or split.name, tracking_uri)
-    tags = {"textml.command": "tune", "textml.model": model_name, "textml.test_read": False, **_data_tags(split)}
-    with tracker.run(f"tune {model_name}", tags=tags) as parent_id:
+    if strategy not in entry.strategies:
+        supported = ", ".join(entry.strategies) or "none (it has no hyperparameters to tune)"
+        raise ConfigError(f"{model_name} cannot be tuned with --strategy {strategy}; it supports: {supported}")
+    n_iter, top_k = int(settings["n_iter"]), int(settings["top_k"])
+    if not 1 <= n_iter <= MAX_TRIALS:
+        raise ConfigError(f"--n-iter must be between 1 and {MAX_TRIALS:,}, got {n_iter:,}")
+    n_jobs = check_n_jobs(settings["n_jobs"])
+    context = RunContext(spec, progress)
+    choice, split, say = context.choice, context.split, context.say
+    base = context.make_model()  # a bad --param fails before any run is opened
+    with context.run(f"tune {model_name}", model=model_name, tags=tags) as parent_id:
         say(f"default {model_name}: fitting for the baseline score ...")
-        default = fit_and_evaluate(model_name, make_model(model_name, seed=seed), split, choice)
-        tracker.log_metrics({f"default_dev_{choice.name}": default.dev[choice.name]})
+        default = fit_and_evaluate(context, model_name, base)
+        context.tracker.log_metrics({f"default_dev_{choice.name}": default.dev[choice.name]})
         say(f"default {model_name}: dev {choice.name} {default.dev[choice.name]:.4f}")
         grid: dict = {}
         if strategy == "fasttext-autotune":
-            if model_name != "fasttext":
-                raise ConfigError("the fasttext-autotune strategy tunes the fasttext pipeline only; use --strategy search")
             from textml.experiments.autotune import fasttext_autotune
 
-            best_params, trials = fasttext_autotune(split, make_model(model_name, seed=seed), autotune_seconds,
-                                                    autotune_model_size, say)
+            best_params, trials = fasttext_autotune(context, context.make_model(), int(settings["autotune_seconds"]),
+                                                    settings["autotune_model_size"])
         else:
-            if not spec.search_space:
-                raise ConfigError(f"{model_name} has no hyperparameters to tune")
-            texts, labels, cv = _predefined(split)
+            texts, labels, cv = context.train_dev_folds()
             scorer = make_scorer_for(choice)
             say(f"random search: {n_iter} trials on {len(split.train):,} train texts, scored on dev ...")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 random_search = RandomizedSearchCV(
-                    make_model(model_name, seed=seed), spec.search_space, n_iter=n_iter, scoring=scorer, cv=cv,
-                    refit=False, n_jobs=n_jobs, random_state=seed, error_score=np.nan,
+                    context.make_model(), entry.search_space, n_iter=n_iter, scoring=scorer, cv=cv,
+                    refit=False, n_jobs=n_jobs, random_state=spec.seed, error_score=np.nan,
                 ).fit(texts, labels)
             trials = _trials(random_search, "random")
-            grid = narrow_space(spec.search_space, trials, top_k=top_k)
+            grid = narrow_space(entry.search_space, trials, top_k=top_k)
             n_grid = math.prod(len(v) for v in grid.values())
             say(f"grid search: {n_grid} combinations around the top {top_k} ...")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                grid_search = GridSearchCV(make_model(model_name, seed=seed), grid, scoring=scorer, cv=cv,
+                grid_search = GridSearchCV(context.make_model(), grid, scoring=scorer, cv=cv,
                                            refit=False, n_jobs=n_jobs, error_score=np.nan).fit(texts, labels)
             trials += _trials(grid_search, "grid")
             # the defaults compete too, so tuning never hands back something worse than them
-            defaults = make_model(model_name, seed=seed).get_params()
-            trials.insert(0, Trial("default", {k: defaults[k] for k in spec.search_space if k in defaults},
+            defaults = base.get_params()
+            trials.insert(0, Trial("default", {k: defaults[k] for k in entry.search_space if k in defaults},
                                    default.dev[choice.name], default.fit_seconds))
             best_params = max((t for t in trials if not math.isnan(t.score)), key=lambda t: t.score).params
         best_params = {k: _jsonable(v) if isinstance(v, (np.integer, np.floating)) else v
                        for k, v in best_params.items()}
         for index, trial in enumerate(trials):
-            with tracker.run(f"{trial.phase}-{index:03d}", nested=True,
-                             tags={"textml.phase": trial.phase, "textml.model": model_name}) as run_id:
-                tracker.log_params(trial.params)
-                tracker.log_metrics({f"dev_{choice.name}": trial.score, "fit_seconds": trial.fit_seconds,
-                                     **trial.extra})
+            params = {**spec.model.params, **{k: _jsonable(v) for k, v in trial.params.items()}}
+            with context.run(f"{model_name} {trial.phase} trial {index}", model=model_name, nested=True,
+                             spec=context.spec_for(model_name, params), tags={"textml.phase": trial.phase},
+                             log_choice=False) as run_id:
+                context.tracker.log_params(trial.params)
+                context.tracker.log_metrics({f"dev_{choice.name}": trial.score, "fit_seconds": trial.fit_seconds,
+                                             **trial.extra})
                 trial.run_id = run_id
-        say(f"refitting the best params on train: {best_params}")
-        best_model = make_model(model_name, seed=seed).set_params(**best_params)
-        best = fit_and_evaluate(model_name, best_model, split, choice)
+        say("refitting the best params on train: " + " ".join(format_param(k, v) for k, v in best_params.items()))
+        best = fit_and_evaluate(context, model_name, context.make_model(params={**spec.model.params, **best_params}))
         best.run_id = parent_id
-        tracker.log_params({f"best.{k}": v for k, v in best_params.items()})
-        log_result(tracker, best, split, choice)
+        context.tracker.log_params({f"best.{k}": v for k, v in best_params.items()})
+        log_result(context, best)
         outcome = TuneResult(choice, model_name, default.dev[choice.name], trials, best_params, best, grid, parent_id)
         with tempfile.TemporaryDirectory() as tmp:
             plot = score_by_param_png(trials, choice.name, Path(tmp) / "score_by_param.png", model_name)
-            tracker.log_file(plot, "plots")
-            tracker.log_dict(outcome.to_json(), "tune.json")
+            context.tracker.log_file(plot, "plots")
+            context.tracker.log_dict(outcome.to_json(), "tune.json")
     return outcome
 
 

@@ -122,6 +122,18 @@ def download_run_folder(run_id: str, folder: str, tracking_uri: str | None = Non
         ) from None
 
 
+def read_run_text(run_id: str, name: str, tracking_uri: str | None = None) -> str:
+    """The text artifact ``name`` of run ``run_id`` (e.g. its ``run.toml``)."""
+    mlflow = _mlflow(tracking_uri)
+    try:
+        return mlflow.artifacts.load_text(f"runs:/{run_id}/{name}")
+    except Exception as exc:
+        raise TrackingError(
+            f"cannot read {name!r} of run {run_id} from {resolve_uri(tracking_uri)} ({type(exc).__name__}); "
+            f"check the run id and --tracking-uri (runs made before textml logged {name} cannot be rerun)"
+        ) from None
+
+
 def log_to_existing_run(run_id: str, files: list[tuple[str, str | None]], metrics: dict[str, float],
                         tracking_uri: str | None = None) -> None:
     """Add artifacts and metrics to a finished run, whatever experiment it belongs to."""

@@ -1,0 +1,203 @@
+"""The experiment context: what every command needs from its run spec, in one place.
+
+``RunContext(spec)`` loads and validates the split, chooses the primary metric (honouring
+the spec), opens the MLflow experiment, builds registry pipelines with the spec's options,
+seed and parameter overrides, fits them turning library errors into textml's one-line
+errors, and opens runs that log the spec (``run.toml``), the metric choice and the data's
+hashes, and record whether the test split was read. A command (train, compare, tune,
+diagnose, errors, evaluate) adds only its own job::
+
+    context = RunContext(spec, progress=print)
+    model = context.make_model()
+    with context.run(spec.model.name):
+        context.fit(model)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from typing import Any, Callable, Iterator, Mapping
+
+from textml.exceptions import ConfigError, DataError, TextmlError
+from textml.experiments.spec import SPEC_FILE, PipelineSpec, RunSpec, coerce_params
+
+Progress = Callable[[str], None]
+
+
+def silent(message: str) -> None:
+    """The progress sink of the Python API: says nothing."""
+
+
+class RunContext:
+    """A run spec made concrete. Everything is built lazily, once, on first use."""
+
+    def __init__(self, spec: RunSpec, progress: Progress | None = None):
+        self.spec = spec
+        self.say: Progress = progress or silent
+
+    # ---------------------------------------------------------------------- data
+
+    @functools.cached_property
+    def split(self):
+        """The validated split: train and dev are read (and checked) now, test only on request."""
+        split = self.spec.data.load()
+        split.train
+        split.dev
+        return split
+
+    def read_test(self):
+        """The test split, read only when the command was asked to (and recorded in the run)."""
+        data = self.split.read_test()
+        with contextlib.suppress(Exception):
+            import mlflow
+
+            if mlflow.active_run() is not None:
+                mlflow.set_tag("textml.test_read", "True")
+        return data
+
+    @property
+    def test_requested(self) -> bool:
+        return bool(self.spec.settings.get("final", False))
+
+    def train_dev_folds(self):
+        """``(texts, labels, cv)``: train then dev rows, with a scikit-learn PredefinedSplit that
+        fits on train and scores on dev, for sklearn's searches and learning curves."""
+        import numpy as np
+        from sklearn.model_selection import PredefinedSplit
+
+        train, dev = self.split.train, self.split.dev
+        folds = np.r_[np.full(len(train), -1), np.zeros(len(dev), dtype=int)]
+        return list(train.texts) + list(dev.texts), list(train.labels) + list(dev.labels), PredefinedSplit(folds)
+
+    def data_tags(self) -> dict[str, str]:
+        """sha256 of each data file (from the split's manifest when it has one)."""
+        split = self.split
+        if split.manifest:
+            hashes = {name: info["sha256"] for name, info in split.manifest["splits"].items()}
+            hashes["source"] = split.manifest["source"]["sha256"]
+        else:
+            hashes = split.hashes()
+        return {f"data.{name}_sha256": value for name, value in hashes.items()}
+
+    # -------------------------------------------------------------------- metric
+
+    @functools.cached_property
+    def choice(self):
+        """The primary metric: the spec's, else chosen from the task of the training labels."""
+        from textml.evaluation.metrics import choose_metric
+
+        return choose_metric(self.split.train.labels, self.spec.metric, self.spec.task)
+
+    # ------------------------------------------------------------------ tracking
+
+    @functools.cached_property
+    def experiment_name(self) -> str:
+        return self.spec.tracking.experiment or self.split.name
+
+    @functools.cached_property
+    def tracker(self):
+        from textml.tracking import Tracker
+
+        return Tracker(self.experiment_name, self.spec.tracking.uri)
+
+    @functools.cached_property
+    def resolved_spec(self) -> RunSpec:
+        """The spec as it ran: absolute data paths, the tracking URI and experiment in force."""
+        from textml.experiments.spec import TrackingSpec
+
+        return self.spec.replace(data=self.spec.data.resolved(),
+                                 tracking=TrackingSpec(self.tracker.uri, self.experiment_name))
+
+    def spec_for(self, model: str, params: Mapping[str, Any] | None = None, command: str = "train",
+                 settings: Mapping[str, Any] | None = None) -> RunSpec:
+        """The spec of one pipeline's run within this command (a compare child, a tune trial):
+        a ``train`` of that pipeline on the same data, seed and metric, so it can be rerun alone."""
+        options = self._options_for(model)
+        return self.resolved_spec.replace(
+            command=command, model=PipelineSpec(model, options, dict(params or {})),
+            settings=dict(settings if settings is not None else {"final": self.test_requested}))
+
+    @contextlib.contextmanager
+    def run(self, name: str, *, model: str | None = None, spec: RunSpec | None = None, nested: bool = False,
+            tags: Mapping[str, Any] | None = None, log_choice: bool = True) -> Iterator[str]:
+        """An MLflow run holding the spec (``run.toml``), the data hashes and the metric choice."""
+        spec = spec or self.resolved_spec
+        standard = {"textml.command": spec.command if not nested else self.spec.command,
+                    "textml.test_read": self.test_requested, **self.data_tags()}
+        if model:
+            standard["textml.model"] = model
+        with self.tracker.run(name, nested=nested, tags={**standard, **(tags or {})}) as run_id:
+            self.tracker.log_text(spec.to_toml(), SPEC_FILE)
+            if log_choice:
+                self.tracker.log_params(self.choice.to_dict())
+            yield run_id
+
+    # -------------------------------------------------------------------- models
+
+    def _options_for(self, name: str) -> dict:
+        """The spec's factory options that pipeline ``name`` takes (compare fits several)."""
+        from textml.models.registry import get_spec
+
+        options = dict(self.spec.model.options)
+        if self.spec.model.name == name:
+            return options  # the spec's own pipeline: an option it lacks is an error worth seeing
+        return {k: v for k, v in options.items() if k in get_spec(name).options}
+
+    def make_model(self, name: str | None = None, params: Mapping[str, Any] | None = None):
+        """A fresh registry pipeline with the spec's seed and options, and ``params`` (default:
+        the spec's overrides) set on it. Unknown names say which exist."""
+        from textml.models.registry import get_spec
+
+        name = name or self.spec.model.name
+        if not name:
+            raise ConfigError("no model given; pass --model NAME (see `textml pipelines list`)")
+        params = dict(self.spec.model.params if params is None else params)
+        model = get_spec(name).make(seed=self.spec.seed, **self._options_for(name))
+        if params:
+            valid = model.get_params(deep=True)
+            unknown = sorted(set(params) - set(valid))
+            if unknown:
+                shown = ", ".join(k for k in sorted(valid) if "__" in k and not k.endswith("steps"))[:600]
+                raise ConfigError(f"{name} has no parameter {', '.join(unknown)}; it has: {shown}")
+            model.set_params(**coerce_params(params, valid))
+        return model
+
+    def fit(self, model, texts=None, labels=None, name: str | None = None):
+        """``model.fit`` on ``texts``/``labels`` (default: the training split), with library
+        errors about the input turned into one-line textml errors."""
+        if texts is None:
+            texts, labels = self.split.train.texts, self.split.train.labels
+        return fit_model(model, texts, labels, name or self.spec.model.name or type(model).__name__)
+
+
+def fit_model(model, texts, labels, name: str):
+    """Fit, translating scikit-learn's and fastText's complaints about the input."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    try:
+        return model.fit(texts, labels)
+    except TextmlError:
+        raise
+    except InvalidParameterError as exc:  # scikit-learn validates parameter values in fit
+        raise ConfigError(f"{name}: {str(exc).rstrip('.')}; pass a valid value with --param NAME=VALUE") from None
+    except ValueError as exc:
+        message = str(exc)
+        # sklearn's vectorizers say this when no text holds a single token of their pattern
+        # (symbols only, single characters): a plain ValueError with no type of its own
+        if "empty vocabulary" in message:
+            raise DataError(
+                f"{name}: no training text has a word its vectorizer can use (empty vocabulary: symbols or "
+                f"one-character tokens only?); try fasttext, or a token_pattern that matches them (--param)"
+            ) from None
+        if "class" in message and ("only one" in message or "at least 2" in message or "1 class" in message):
+            raise DataError(f"{name}: the training data has a single class; a classifier needs at least two "
+                            f"(check --label-col and `textml data check`)") from None
+        raise _training_error(name, exc) from exc
+
+
+def _training_error(name: str, exc: Exception):
+    from textml.exceptions import TrainingError
+
+    first = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+    return TrainingError(f"{name} could not be trained: {first}")
