@@ -31,6 +31,7 @@ def test_sms_spam_is_verified_parsed_and_cached(tmp_path):
     with open(result.files[0], encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert {r["label"] for r in rows} == {"ham", "spam"}
+    assert b"\r\n" not in result.files[0].read_bytes()  # \n line endings, as every textml CSV
     archive.unlink()  # cached now: no download needed
     assert fetch_corpus("sms-spam", cache_dir=tmp_path / "cache").rows == 5574
 

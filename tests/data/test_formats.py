@@ -99,7 +99,7 @@ def test_missing_label_column(write):
 
 def test_malformed_csv_row_names_its_line(write):
     path = write("bad.csv", "text,label\nfine,a\nalso fine,b\ntoo,many,fields\n")
-    with pytest.raises(DataError, match=r"line 4: expected 2 fields, found 3"):
+    with pytest.raises(DataError, match=r"line 4 has 3 fields, the header has 2; quote fields that contain commas$"):
         read_dataset(path)
 
 

@@ -12,14 +12,12 @@ A resolved label the file does not know (a class it has no row of) is refused un
 
 from __future__ import annotations
 
-import csv
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from textml.annotation.keys import key_kind, key_value, text_key
-from textml.annotation.tables import cell, has_id_column, rewrite_labels
-from textml.data.formats import Columns, detect_format, read_dataset
+from textml.data.formats import Columns, detect_format, read_dataset, rewrite_labels, write_records
 from textml.exceptions import AnnotationError, ConfigError
 
 CHANGE_FIELDS = ("key", "id", "row", "text", "old_label", "new_label", "votes", "agreement", "n_annotators",
@@ -92,7 +90,7 @@ def read_split(split_file, columns: Columns, fmt: str | None, encoding: str):
     if columns.label is None:
         raise ConfigError("merging needs the file's label column; pass --label-col")
     dataset = read_dataset(split_file, fmt=fmt, columns=columns, encoding=encoding)
-    return dataset, has_id_column(split_file, fmt, encoding, columns)
+    return dataset, dataset.meta["columns"].id is not None
 
 
 def plan_merge(pulled: list[dict], split_file, dataset, has_ids: bool, merged: Path, changes_path: Path,
@@ -164,8 +162,4 @@ def write_merge(plan: MergePlan, merged_tmp: Path, merged_final: Path, changes_t
     """Write the merged file and the change log to their temporary paths."""
     rewrite_labels(plan.source, merged_tmp, merged_final, plan.fmt, plan.encoding, plan.label_col, plan.rows,
                    plan.changes)
-    with open(changes_tmp, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(CHANGE_FIELDS)
-        for row in plan.log:
-            writer.writerow([cell(row.get(f)) for f in CHANGE_FIELDS])
+    write_records(plan.log, CHANGE_FIELDS, plan.report.changes_path, "csv", tmp=changes_tmp)

@@ -35,7 +35,7 @@ from textml.annotation.client import Connection, connect
 from textml.annotation.config import LabelSchema, choices_of, parse_config
 from textml.annotation.keys import ID_FIELD, KEY_FIELD, LABEL_FIELD
 from textml.annotation.votes import agreement_summary, resolve
-from textml.data.formats import Columns, detect_format
+from textml.data.formats import Columns, detect_format, record_format, write_records
 from textml.exceptions import AnnotationError, ConfigError
 from textml.files import atomic_path, check_can_write
 
@@ -165,14 +165,13 @@ def pull_project(
     labels applied by key, and its change log; the original file is untouched.
     """
     from textml.annotation.merge import default_merge_paths, plan_merge, read_split, write_merge
-    from textml.annotation.tables import row_format, write_rows
 
     started = time.monotonic()
     say = progress or (lambda message: None)
     if min_annotators < 1:
         raise ConfigError("--min-annotators must be at least 1")
     out = Path(out)
-    out_fmt = row_format(out, "--out")
+    out_fmt = record_format(out, "--out")
     check_can_write(out, force)
     split = None
     if merge_into is not None:
@@ -219,7 +218,7 @@ def pull_project(
 
     with contextlib.ExitStack() as stack:
         tmp = stack.enter_context(atomic_path(out))
-        write_rows(written, PULL_FIELDS, tmp, out, out_fmt)
+        write_records(written, PULL_FIELDS, out, out_fmt, tmp=tmp)
         if plan is not None:
             merged_tmp = stack.enter_context(atomic_path(merged))
             changes_tmp = stack.enter_context(atomic_path(changes_path))

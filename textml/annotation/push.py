@@ -22,8 +22,7 @@ from pathlib import Path
 from textml.annotation.client import Connection, connect
 from textml.annotation.config import LabelSchema, labelling_config, parse_config
 from textml.annotation.keys import ID_FIELD, KEY_FIELD, LABEL_FIELD, id_key, text_key
-from textml.annotation.tables import column_names
-from textml.data.formats import Columns, read_dataset
+from textml.data.formats import Columns, column_names, read_dataset
 from textml.exceptions import AnnotationError, ConfigError, DataError
 
 DEFAULT_BATCH_SIZE = 1000
@@ -68,7 +67,7 @@ def _read_rows(path, columns: Columns, fmt, encoding, key: str, pred_col: str | 
         raise ConfigError(f"--key must be one of {', '.join(KEY_CHOICES)}, not {key!r}")
     names = column_names(path, fmt, encoding)
     dataset = read_dataset(path, fmt=fmt, columns=columns, encoding=encoding)
-    has_ids = columns.id is not None or ("id" in names and columns.text != "id" and columns.label != "id")
+    has_ids = dataset.meta["columns"].id is not None
     if key == "id" and not has_ids:
         raise ConfigError(f"{path} has no id column to key rows by; pass --id-col COLUMN, or --key text to key "
                           f"rows by a hash of their text")

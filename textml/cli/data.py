@@ -11,6 +11,11 @@ from textml.cli.options import FORMAT_CHOICES, data_options
 EXIT_NOT_USABLE = 1
 
 
+def skip_bad_option(func):
+    return click.option("--skip-bad", is_flag=True,
+                        help="Leave malformed rows out (counted and listed) instead of stopping at the first.")(func)
+
+
 @click.group()
 def data() -> None:
     """Check, split and fetch labelled text files."""
@@ -19,8 +24,9 @@ def data() -> None:
 @data.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @data_options
+@skip_bad_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON document.")
-def check(file: str, read: dict, as_json: bool) -> int:
+def check(file: str, read: dict, skip_bad: bool, as_json: bool) -> int:
     """Report on FILE: rows, classes (with a bar chart), imbalance, blank texts, missing
     labels, duplicates, conflicting labels, lengths and the task type.
 
@@ -29,7 +35,7 @@ def check(file: str, read: dict, as_json: bool) -> int:
     """
     from textml.data.check import check_file, format_report
 
-    report = check_file(file, **read)
+    report = check_file(file, skip_bad=skip_bad, **read)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -55,7 +61,8 @@ def check(file: str, read: dict, as_json: bool) -> int:
               help="Format of the split files; default: the input's.")
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 @data_options
-def split(file, out_dir, dev, test, seed, dedupe, out_format, force, read) -> None:
+@skip_bad_option
+def split(file, out_dir, dev, test, seed, dedupe, out_format, force, read, skip_bad) -> None:
     """Split FILE into stratified train/dev/test files (default 80/10/10).
 
     Rows without text or label are dropped, classes too rare to stratify (fewer than 3
@@ -66,7 +73,7 @@ def split(file, out_dir, dev, test, seed, dedupe, out_format, force, read) -> No
     from textml.data.split import split_file
 
     manifest = split_file(file, out_dir, dev=dev, test=test, seed=seed, dedupe=dedupe,
-                          out_format=out_format, force=force, **read)
+                          out_format=out_format, force=force, skip_bad=skip_bad, **read)
     splits = manifest["splits"]
     click.echo(
         f"wrote {out_dir}: train {splits['train']['rows']:,}, dev {splits['dev']['rows']:,}, "
@@ -75,6 +82,8 @@ def split(file, out_dir, dev, test, seed, dedupe, out_format, force, read) -> No
     dropped = manifest["dropped"]
     if dropped["blank_text"] or dropped["missing_label"]:
         click.echo(f"  dropped {dropped['blank_text']} blank texts and {dropped['missing_label']} unlabelled rows")
+    if dropped["malformed"]:
+        click.echo(f"  left out {dropped['malformed']} malformed rows (first: {dropped['malformed_examples'][0]})")
     if manifest["dedupe"]:
         d = manifest["dedupe"]
         click.echo(f"  dedupe: dropped {d['duplicates_dropped']:,} repeated texts; "

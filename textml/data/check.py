@@ -14,9 +14,10 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from textml.data.dataset import MULTILABEL, infer_task
-from textml.data.formats import Columns, iter_chunks
+from textml.data.formats import Columns, detect_format, iter_rows
 
 MIN_ROWS_PER_CLASS = 3  # fewer cannot appear in train, dev and test alike
+MAX_EXAMPLES = 5  # malformed rows listed in a report
 
 
 @dataclass
@@ -36,6 +37,8 @@ class CheckReport:
     chars: dict[str, float]
     tokens: dict[str, float]
     rare_classes: list[str]
+    malformed_rows: int = 0  # left out with skip_bad
+    malformed_examples: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -69,9 +72,16 @@ def check_file(
     fmt: str | None = None,
     columns: Columns = Columns(),
     encoding: str = "utf-8",
+    skip_bad: bool | None = None,
 ) -> CheckReport:
-    """Read ``path`` once and report on its rows, classes and quality problems."""
+    """Read ``path`` once and report on its rows, classes and quality problems.
+
+    A malformed row stops the check with a DataError naming its line; with ``skip_bad``
+    such rows are left out and counted (see :func:`textml.data.formats.iter_rows`).
+    """
     rows = blank = missing = duplicates = 0
+    malformed: list[str] = []
+    malformed_count = 0
     classes: Counter = Counter()
     first_label: dict[bytes, object] = {}
     first_text: dict[bytes, str] = {}
@@ -79,9 +89,10 @@ def check_file(
     chars: list[np.ndarray] = []
     tokens: list[np.ndarray] = []
     labels_seen: list = []
-    detected_format = None
-    for chunk in iter_chunks(path, fmt=fmt, columns=columns, encoding=encoding):
-        detected_format = chunk.meta.get("format")
+    detected_format = detect_format(path, fmt)
+    for chunk in iter_rows(path, fmt=fmt, columns=columns, encoding=encoding, skip_bad=skip_bad):
+        malformed_count += len(chunk.bad)
+        malformed.extend(str(b) for b in chunk.bad[:MAX_EXAMPLES - len(malformed)])
         rows += len(chunk)
         chars.append(np.fromiter((len(t) for t in chunk.texts), dtype=np.int64, count=len(chunk)))
         tokens.append(np.fromiter((len(t.split()) for t in chunk.texts), dtype=np.int64, count=len(chunk)))
@@ -122,7 +133,7 @@ def check_file(
     ]
     report = CheckReport(
         path=str(path),
-        format=detected_format or "unknown",
+        format=detected_format,
         rows=rows,
         labelled_rows=rows - missing,
         task=task,
@@ -136,6 +147,8 @@ def check_file(
         chars=_length_stats(np.concatenate(chars) if chars else np.array([])),
         tokens=_length_stats(np.concatenate(tokens) if tokens else np.array([])),
         rare_classes=rare,
+        malformed_rows=malformed_count,
+        malformed_examples=malformed,
     )
     _judge(report)
     return report
@@ -157,6 +170,9 @@ def _judge(report: CheckReport) -> None:
         report.warnings.append(f"{report.blank_texts} blank texts (dropped by `data split`)")
     if report.missing_labels and report.labelled_rows:
         report.warnings.append(f"{report.missing_labels} rows without a label (dropped by `data split`)")
+    if report.malformed_rows:
+        report.warnings.append(f"{report.malformed_rows} malformed rows left out (first: "
+                               f"{report.malformed_examples[0]})")
     if report.duplicate_rows:
         report.warnings.append(
             f"{report.duplicate_rows} repeated texts; split with --dedupe so no text is in two splits"
@@ -189,6 +205,8 @@ def format_report(report: CheckReport, bar_width: int = 30, max_classes: int = 4
         "  length          chars: mean {mean}, median {median:g}, p95 {p95:g}, max {max:g}".format(**report.chars),
         "                  tokens: mean {mean}, median {median:g}, p95 {p95:g}, max {max:g}".format(**report.tokens),
     ]
+    if report.malformed_rows:
+        lines.insert(8, f"  malformed rows  {report.malformed_rows:,} left out")
     if report.classes:
         lines.append("")
         lines.append("  class counts")

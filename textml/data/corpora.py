@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from textml.data.formats import Columns, iter_chunks, write_records
 from textml.exceptions import ConfigError, DataError
-from textml.files import atomic_path
 
 Rows = list[tuple[str, str]]
 
@@ -184,12 +184,8 @@ def fetch_corpus(
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for file, rows in outputs.items():
-        with atomic_path(folder / file) as tmp:
-            with open(tmp, "w", encoding="utf-8", newline="") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(["text", "label"])
-                writer.writerows(rows)
-        written.append(folder / file)
+        written.append(write_records(({"text": t, "label": label} for t, label in rows), ["text", "label"],
+                                     folder / file))
     (folder / "LICENCE.txt").write_text(f"{corpus.licence}\n\nCite: {corpus.citation}\n", encoding="utf-8")
     return _summarise(corpus, written)
 
@@ -198,10 +194,7 @@ def _summarise(corpus: Corpus, files: list[Path]) -> FetchResult:
     rows = 0
     classes: Counter = Counter()
     for file in files:
-        with open(file, encoding="utf-8", newline="") as handle:
-            reader = csv.reader(handle)
-            next(reader, None)
-            for record in reader:
-                rows += 1
-                classes[record[-1]] += 1
+        for chunk in iter_chunks(file, columns=Columns(text="text", label="label")):
+            rows += len(chunk)
+            classes.update(chunk.class_counts())
     return FetchResult(corpus=corpus, files=files, rows=rows, classes=len(classes))

@@ -1,28 +1,57 @@
-"""Reading and writing the supported file formats, in chunks.
+"""Reading and writing every supported file format, in chunks: the one place that does.
 
-Formats: CSV, TSV, JSONL, Parquet and fastText lines (``__label__a __label__b some text``).
-The format comes from the file extension (``.gz`` allowed for text formats) unless given.
-Readers stream: :func:`iter_chunks` yields :class:`Dataset` chunks of at most
-``chunk_size`` rows, so files larger than memory can be processed.
+Formats: CSV, TSV, JSONL, Parquet, fastText lines (``__label__a __label__b some text``)
+and plain lines. The format comes from the file extension (``.gz`` allowed for the text
+formats) unless given. One module per format does the parsing (:mod:`textml.data.delimited`,
+:mod:`~textml.data.jsonl`, :mod:`~textml.data.parquet`, :mod:`~textml.data.lines`); this
+module is what the rest of textml uses:
+
+- :func:`iter_rows` streams :class:`RowChunk` objects of at most ``chunk_size`` rows, each
+  row with its line number, and either stops at the first malformed row with a
+  :class:`DataError` naming the file and line or (``skip_bad=True``) leaves such rows out
+  and lists them; :func:`iter_chunks` and :func:`read_dataset` give the same rows as
+  :class:`Dataset` objects.
+- :func:`write_dataset` writes a Dataset in any format, :func:`write_records` writes rows
+  of named values (eyeball sets, comparison tables, pulled annotations) as CSV, TSV, JSONL
+  or Parquet, :func:`write_fasttext` streams (text, label) pairs as fastText lines. Every
+  write is atomic and text outputs end their lines with ``\\n``.
+- :func:`encode_label` / :func:`decode_label` are the one fastText label encoding.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
-import json
 import os
-import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 
-from textml.data.dataset import Dataset, Label
-from textml.exceptions import ConfigError, DataError
+from textml.data.dataset import Dataset
+from textml.data.delimited import DelimitedWriter, cell, header, read_delimited
+from textml.data.jsonl import JsonlWriter, first_fields, read_jsonl
+from textml.data.lines import (
+    FASTTEXT_PREFIX,
+    decode_label,
+    encode_label,
+    fasttext_lines,
+    fasttext_text,
+    read_fasttext,
+    read_lines,
+)
+from textml.data.parquet import column_names as parquet_columns, read_parquet, write_parquet
+from textml.data.relabel import rewrite_labels
+from textml.data.rows import LINE, ROW, BadRow, BadRows, Columns, RowChunk, cell_text, clean_label
+from textml.data.textfiles import check_exists, open_out
+from textml.exceptions import ConfigError
 from textml.files import atomic_path
 
+__all__ = [
+    "BadRow", "Columns", "DEFAULT_CHUNK_SIZE", "EXTENSIONS", "FASTTEXT_PREFIX", "FORMATS", "RECORD_FORMATS",
+    "RowChunk", "cell", "cell_text", "column_names", "open_out", "record_writer", "decode_label", "detect_format", "encode_label",
+    "extension_for", "fasttext_lines", "fasttext_text", "iter_chunks", "iter_rows", "location_unit",
+    "read_dataset", "record_format", "rewrite_labels", "write_dataset", "write_fasttext", "write_records",
+]
+
 FORMATS = ("csv", "tsv", "jsonl", "parquet", "fasttext", "lines")
+RECORD_FORMATS = ("csv", "tsv", "jsonl", "parquet")  # formats with named columns
 EXTENSIONS = {
     ".csv": "csv",
     ".tsv": "tsv",
@@ -36,17 +65,16 @@ EXTENSIONS = {
     ".fasttext": "fasttext",
     ".txt": "fasttext",
 }
-FASTTEXT_PREFIX = "__label__"
 DEFAULT_CHUNK_SIZE = 50_000
 
-
-@dataclass(frozen=True)
-class Columns:
-    """Which columns (or JSON fields) hold the text, the label and the id."""
-
-    text: str = "text"
-    label: str | None = "label"
-    id: str | None = None
+_READERS = {
+    "csv": lambda path, *args: read_delimited(path, "csv", *args),
+    "tsv": lambda path, *args: read_delimited(path, "tsv", *args),
+    "jsonl": read_jsonl,
+    "parquet": read_parquet,
+    "fasttext": read_fasttext,
+    "lines": read_lines,
+}
 
 
 def detect_format(path: str | os.PathLike, fmt: str | None = None) -> str:
@@ -66,42 +94,59 @@ def detect_format(path: str | os.PathLike, fmt: str | None = None) -> str:
     )
 
 
-def open_text(path: Path, encoding: str):
-    """Open a text file for reading, decompressing ``.gz`` on the fly (newlines kept as in the file)."""
-    if path.suffix.lower() == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding=encoding, newline="")
-    return open(path, encoding=encoding, newline="")
+def extension_for(fmt: str) -> str:
+    return {"csv": ".csv", "tsv": ".tsv", "jsonl": ".jsonl", "parquet": ".parquet", "fasttext": ".txt"}[fmt]
 
 
-def check_exists(path: Path) -> None:
-    """Raise a DataError unless ``path`` is an existing file."""
-    if not path.exists():
-        raise DataError(f"file not found: {path}")
-    if path.is_dir():
-        raise DataError(f"{path} is a folder, expected a data file")
+def location_unit(fmt: str) -> str:
+    """How rows of ``fmt`` are located in messages: by "line", or by "row" (Parquet)."""
+    return ROW if fmt == "parquet" else LINE
 
 
-def _clean_label(value) -> Label:
-    if value is None:
-        return None
-    if isinstance(value, (list, tuple)):
-        labels = tuple(str(v).strip() for v in value if v is not None and str(v).strip())
-        if not labels:
-            return None
-        return labels[0] if len(labels) == 1 else labels
-    if isinstance(value, float) and value != value:  # NaN
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    value = str(value).strip()
-    return value or None
+# --- reading -----------------------------------------------------------------------------
 
 
-def cell_text(value) -> str:
-    """A text cell as a string: missing values (None, NaN) become the empty text."""
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return str(value)
+def iter_rows(
+    path: str | os.PathLike,
+    fmt: str | None = None,
+    columns: Columns = Columns(),
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    encoding: str = "utf-8",
+    skip_bad: bool | None = None,
+) -> Iterator[RowChunk]:
+    """Yield the file's rows in chunks of at most ``chunk_size`` rows read (bad ones included).
+
+    Rows without an id column get their 1-based row number as id (malformed rows count,
+    blank lines do not). A label column that is missing from the file is an error unless
+    ``columns.label`` is None (unlabelled data). A malformed row (a CSV/TSV row with more
+    fields than the header, a JSONL line that is not an object with the fields asked for)
+    stops the read with a DataError naming its line, offering ``--skip-bad`` when
+    ``skip_bad`` is False; with ``skip_bad=True`` it is left out and listed in the chunk's
+    ``bad``.
+    """
+    path = Path(path)
+    check_exists(path)
+    fmt = detect_format(path, fmt)
+    if chunk_size < 1:
+        raise ConfigError("chunk size must be at least 1")
+    bad = BadRows(path, skip_bad)
+    columns, unit, rows = _READERS[fmt](path, columns, encoding, bad)
+    texts, labels, ids, lines = [], [], [], []
+    taken = 0
+    for row in rows:
+        taken += 1
+        if row is not None:
+            text, label, id_, line = row
+            texts.append(text)
+            labels.append(clean_label(label))
+            ids.append(id_)
+            lines.append(line)
+        if taken == chunk_size:
+            yield RowChunk(texts, labels, ids, lines, unit, bad.take(), columns)
+            texts, labels, ids, lines = [], [], [], []
+            taken = 0
+    if taken:
+        yield RowChunk(texts, labels, ids, lines, unit, bad.take(), columns)
 
 
 def iter_chunks(
@@ -110,36 +155,16 @@ def iter_chunks(
     columns: Columns = Columns(),
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     encoding: str = "utf-8",
+    skip_bad: bool | None = None,
 ) -> Iterator[Dataset]:
-    """Yield the file's rows as Dataset chunks of at most ``chunk_size`` rows.
+    """Yield the file's rows as Dataset chunks of at most ``chunk_size`` rows (see :func:`iter_rows`).
 
-    Rows without an id column get their 1-based row number as id. A label column that is
-    missing from the file is an error unless ``columns.label`` is None (unlabelled data).
-    Errors name the file and the line (or row) and say what to do.
+    ``meta`` records the format, the columns used and the malformed rows left out (``bad_rows``).
     """
-    path = Path(path)
-    check_exists(path)
     fmt = detect_format(path, fmt)
-    if chunk_size < 1:
-        raise ConfigError("chunk size must be at least 1")
-    reader = {
-        "csv": _read_delimited,
-        "tsv": _read_delimited,
-        "jsonl": _read_jsonl,
-        "parquet": _read_parquet,
-        "fasttext": _read_fasttext,
-        "lines": _read_lines,
-    }[fmt]
-    try:
-        for chunk in reader(path, fmt, columns, chunk_size, encoding):
-            chunk.source = str(path)
-            chunk.meta["format"] = fmt
-            yield chunk
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"{path} is not valid {encoding} text (bad byte at position {exc.start} of a block); "
-            f"re-save it as UTF-8 or pass --encoding"
-        ) from None
+    for chunk in iter_rows(path, fmt, columns, chunk_size, encoding, skip_bad):
+        yield Dataset(chunk.texts, chunk.labels, chunk.ids, source=str(path),
+                      meta={"format": fmt, "columns": chunk.columns, "bad_rows": chunk.bad})
 
 
 def read_dataset(
@@ -147,277 +172,122 @@ def read_dataset(
     fmt: str | None = None,
     columns: Columns = Columns(),
     encoding: str = "utf-8",
+    skip_bad: bool | None = None,
 ) -> Dataset:
-    """Read a whole file into one Dataset."""
-    chunks = list(iter_chunks(path, fmt=fmt, columns=columns, encoding=encoding))
+    """Read a whole file into one Dataset (``meta`` as in :func:`iter_chunks`)."""
+    chunks = list(iter_chunks(path, fmt=fmt, columns=columns, encoding=encoding, skip_bad=skip_bad))
     if not chunks:
-        return Dataset([], [], [], source=str(path), meta={"format": detect_format(path, fmt)})
-    return Dataset.concat(chunks)
+        return Dataset([], [], [], source=str(path),
+                       meta={"format": detect_format(path, fmt), "columns": columns, "bad_rows": []})
+    data = Dataset.concat(chunks)
+    data.meta["bad_rows"] = [bad for chunk in chunks for bad in chunk.meta["bad_rows"]]
+    return data
 
 
-# --- readers -----------------------------------------------------------------------------
+def column_names(path: str | os.PathLike, fmt: str | None = None, encoding: str = "utf-8") -> list[str]:
+    """The columns of a data file (for JSONL, the first object's fields); [] for the line formats."""
+    path = Path(path)
+    check_exists(path)
+    fmt = detect_format(path, fmt)
+    if fmt in ("csv", "tsv"):
+        return header(path, fmt, encoding)
+    if fmt == "jsonl":
+        return first_fields(path, encoding)
+    if fmt == "parquet":
+        return parquet_columns(path)
+    return []
 
 
-def _missing_column(path: Path, kind: str, name: str, present: list[str], option: str) -> DataError:
-    shown = ", ".join(map(str, present[:20])) or "(none)"
-    return DataError(
-        f"{path}: no {kind} column {name!r}; the file has: {shown}; pass {option} to choose one"
-    )
+# --- writing -----------------------------------------------------------------------------
 
 
-def _read_delimited(path, fmt, columns, chunk_size, encoding):
-    import pandas as pd
-
-    sep = "," if fmt == "csv" else "\t"
-    # keep every cell as text; empty cells stay "" rather than NaN
-    try:
-        reader = pd.read_csv(
-            path,
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            chunksize=chunk_size,
-            encoding=encoding,
-            compression="infer",
-            quoting=csv.QUOTE_MINIMAL if fmt == "csv" else csv.QUOTE_NONE,
-            engine="c",
-        )
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{path} is empty; expected a header line with a {columns.text!r} column") from None
-    except pd.errors.ParserError as exc:
-        raise parser_error(path, fmt, exc) from None
-    start = 0
-    with reader:
-        while True:
-            try:
-                frame = next(reader)
-            except StopIteration:
-                break
-            except pd.errors.ParserError as exc:
-                raise parser_error(path, fmt, exc) from None
-            if start == 0:
-                header = [str(c) for c in frame.columns]
-                check_columns(path, header, columns)
-                columns = with_default_id(columns, header)
-            yield _frame_to_dataset(frame, columns, start)
-            start += len(frame)
+def record_format(path: str | os.PathLike, option: str = "--out") -> str:
+    """The format to write named columns to ``path`` in (csv, tsv, jsonl or parquet)."""
+    fmt = detect_format(path)
+    if fmt not in RECORD_FORMATS:
+        raise ConfigError(f"{option} {Path(path).name}: write .csv, .tsv, .jsonl or .parquet (a {fmt} file has no "
+                          f"named columns)")
+    return fmt
 
 
-def parser_error(path: Path, fmt: str, exc: Exception) -> DataError:
-    """Turn a pandas CSV/TSV parser error into a one-line DataError naming the line and the fix."""
-    text = str(exc)
-    match = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
-    if match:
-        expected, line, saw = match.groups()
-        hint = "quote fields that contain commas" if fmt == "csv" else "remove stray tab characters"
-        return DataError(
-            f"{path}: malformed row at line {line}: expected {expected} fields, found {saw}; {hint}"
-        )
-    match = re.search(r"EOF inside string starting at row (\d+)", text)
-    if match:
-        return DataError(
-            f"{path}: unterminated quote starting at data row {int(match.group(1)) + 1}; "
-            f"close the quoted field"
-        )
-    return DataError(f"{path}: cannot parse as {fmt.upper()}: {text.strip().splitlines()[-1]}")
+def record_writer(handle, fmt: str, fields: Sequence[str]):
+    """A writer of rows of values to an open text handle (:func:`open_out`), CSV, TSV or JSONL.
+
+    For outputs written in pieces; it has ``write(values)`` and ``write_many(rows)``.
+    """
+    if fmt in ("csv", "tsv"):
+        return DelimitedWriter(handle, fmt, fields)
+    if fmt == "jsonl":
+        return JsonlWriter(handle, fields)
+    raise ConfigError(f"cannot stream rows as {fmt}; write .csv, .tsv or .jsonl")
 
 
-def check_columns(path: Path, header: list[str], columns: Columns) -> None:
-    """Raise a DataError naming the option to use when a requested column is not in ``header``."""
-    if columns.text not in header:
-        raise _missing_column(path, "text", columns.text, header, "--text-col")
-    if columns.label is not None and columns.label not in header:
-        raise _missing_column(path, "label", columns.label, header, "--label-col")
-    if columns.id is not None and columns.id not in header:
-        raise _missing_column(path, "id", columns.id, header, "--id-col")
+def write_records(
+    rows: Iterable[dict],
+    fields: Sequence[str],
+    path: str | os.PathLike,
+    fmt: str | None = None,
+    *,
+    tmp: str | os.PathLike | None = None,
+) -> Path:
+    """Write dict rows, with the columns ``fields`` (other keys ignored, missing ones empty).
 
-
-def with_default_id(columns: Columns, header: list[str]) -> Columns:
-    """Use an ``id`` column as the row id when the file has one and none was named."""
-    if columns.id is None and "id" in header and columns.text != "id" and columns.label != "id":
-        return Columns(text=columns.text, label=columns.label, id="id")
-    return columns
-
-
-def _frame_to_dataset(frame, columns: Columns, start: int) -> Dataset:
-    texts = [cell_text(v) for v in frame[columns.text].tolist()]
-    n = len(texts)
-    if columns.label is not None:
-        labels = [_clean_label(v) for v in frame[columns.label].tolist()]
+    CSV, TSV, JSONL or Parquet, from ``fmt`` or the extension of ``path`` (``.gz`` compresses
+    the text formats). Atomic: written under a temporary name renamed to ``path`` at the
+    end; or, with ``tmp``, written to that temporary path for the caller to rename (to
+    commit several files together). In CSV/TSV, lists are joined with ``|`` and dicts are
+    JSON; JSONL keeps them as JSON values.
+    """
+    path = Path(path)
+    fmt = fmt or record_format(path)
+    fields = list(fields)
+    values = ([row.get(f) for f in fields] for row in rows)
+    if tmp is None:
+        with atomic_path(path) as temporary:
+            _write_values(Path(temporary), path, fmt, fields, values)
     else:
-        labels = [None] * n
-    if columns.id is not None:
-        ids = [str(v) for v in frame[columns.id].tolist()]
-    else:
-        ids = [str(start + i + 1) for i in range(n)]
-    return Dataset(texts=texts, labels=labels, ids=ids)
+        _write_values(Path(tmp), path, fmt, fields, values)
+    return path
 
 
-def _read_jsonl(path, fmt, columns, chunk_size, encoding):
-    texts, labels, ids = [], [], []
-    row = 0
-    with open_text(path, encoding) as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(
-                    f"{path}: line {line_no} is not valid JSON ({exc.msg} at column {exc.colno}); "
-                    f"each line must hold one JSON object"
-                ) from None
-            if not isinstance(record, dict):
-                raise DataError(f"{path}: line {line_no} is not a JSON object; each line must hold one")
-            row += 1
-            if columns.text not in record:
-                raise DataError(
-                    f"{path}: line {line_no} has no {columns.text!r} field "
-                    f"(fields: {', '.join(record)}); pass --text-col to choose one"
-                )
-            if columns.label is not None and columns.label not in record:
-                raise DataError(
-                    f"{path}: line {line_no} has no {columns.label!r} field "
-                    f"(fields: {', '.join(record)}); pass --label-col to choose one"
-                )
-            if columns.id is not None and columns.id not in record:
-                raise DataError(f"{path}: line {line_no} has no {columns.id!r} field; pass --id-col")
-            texts.append(cell_text(record[columns.text]))
-            labels.append(_clean_label(record[columns.label]) if columns.label is not None else None)
-            if columns.id is not None:
-                ids.append(str(record[columns.id]))
-            elif "id" in record and columns.text != "id":
-                ids.append(str(record["id"]))
-            else:
-                ids.append(str(row))
-            if len(texts) >= chunk_size:
-                yield Dataset(texts, labels, ids)
-                texts, labels, ids = [], [], []
-    if texts:
-        yield Dataset(texts, labels, ids)
+def _write_values(tmp: Path, final: Path, fmt: str, fields: list[str], values: Iterable[Sequence]) -> None:
+    if fmt == "parquet":
+        write_parquet(tmp, fields, values)
+        return
+    with open_out(tmp, final) as handle:
+        record_writer(handle, fmt, fields).write_many(values)
 
 
-def _read_parquet(path, fmt, columns, chunk_size, encoding):
-    import pyarrow.parquet as pq
+def write_fasttext(
+    path: str | os.PathLike,
+    texts: Iterable[str],
+    labels: Iterable,
+    clean: Callable[[str], str] | None = None,
+) -> Path:
+    """Write (text, label) pairs as fastText lines, streaming and atomically.
 
-    try:
-        parquet = pq.ParquetFile(path)
-    except Exception as exc:  # pyarrow raises several types for a broken file
-        raise DataError(f"{path} is not a readable Parquet file ({exc}); check the file") from None
-    header = parquet.schema_arrow.names
-    check_columns(path, header, columns)
-    columns = with_default_id(columns, header)
-    wanted = [c for c in (columns.text, columns.label, columns.id) if c is not None]
-    start = 0
-    for batch in parquet.iter_batches(batch_size=chunk_size, columns=wanted):
-        data = batch.to_pydict()
-        texts = [cell_text(v) for v in data[columns.text]]
-        n = len(texts)
-        labels = [_clean_label(v) for v in data[columns.label]] if columns.label else [None] * n
-        ids = (
-            [str(v) for v in data[columns.id]] if columns.id else [str(start + i + 1) for i in range(n)]
-        )
-        start += n
-        yield Dataset(texts, labels, ids)
-
-
-def _read_fasttext(path, fmt, columns, chunk_size, encoding):
-    texts, labels, ids = [], [], []
-    row = 0
-    with open_text(path, encoding) as handle:
-        for line_no, line in enumerate(handle, start=1):
-            line = line.rstrip("\r\n")
-            if not line.strip():
-                continue
-            row += 1
-            tokens = line.split()
-            found = []
-            while tokens and tokens[0].startswith(FASTTEXT_PREFIX):
-                label = tokens.pop(0)[len(FASTTEXT_PREFIX):]
-                if label:
-                    found.append(label)
-            texts.append(" ".join(tokens))
-            labels.append(_clean_label(found))
-            ids.append(str(row))
-            if len(texts) >= chunk_size:
-                yield Dataset(texts, labels, ids)
-                texts, labels, ids = [], [], []
-    if texts:
-        yield Dataset(texts, labels, ids)
-
-
-def _read_lines(path, fmt, columns, chunk_size, encoding):
-    """Plain text, one unlabelled text per line (for encoding and prediction)."""
-    texts, ids = [], []
-    with open_text(path, encoding) as handle:
-        for line_no, line in enumerate(handle, start=1):
-            texts.append(line.rstrip("\r\n"))
-            ids.append(str(line_no))
-            if len(texts) >= chunk_size:
-                yield Dataset(texts, [None] * len(texts), ids)
-                texts, ids = [], []
-    if texts:
-        yield Dataset(texts, [None] * len(texts), ids)
-
-
-# --- writers -----------------------------------------------------------------------------
-
-
-def fasttext_label(label: str) -> str:
-    """``label`` as a fastText label token (whitespace becomes ``_``)."""
-    # fastText labels are whitespace-delimited tokens
-    return FASTTEXT_PREFIX + re.sub(r"\s+", "_", label)
+    ``clean`` turns a text into the line's words (e.g. the estimator's
+    :func:`textml.models.fasttext.clean_text`); by default only whitespace changes. A label
+    that is a tuple gives one label token per element (multi-label); None is an error.
+    """
+    path = Path(path)
+    with atomic_path(path) as tmp, open_out(tmp, path) as handle:
+        handle.writelines(fasttext_lines(texts, labels, clean))
+    return path
 
 
 def write_dataset(dataset: Dataset, path: str | os.PathLike, fmt: str | None = None) -> Path:
-    """Write ``dataset`` with the standard columns ``id``, ``text``, ``label``, atomically."""
+    """Write ``dataset`` with the standard columns ``id``, ``text``, ``label``, atomically.
+
+    fastText files hold no ids (a row's id is its row number there).
+    """
     path = Path(path)
     fmt = detect_format(path, fmt)
     if fmt == "lines":
         raise ConfigError("the 'lines' format holds no labels; write csv, tsv, jsonl, parquet or fasttext")
-    multilabel = dataset.is_multilabel
-    if multilabel and fmt in ("csv", "tsv"):
-        raise ConfigError(
-            f"multi-label data cannot be written as {fmt.upper()}; use jsonl, parquet or fasttext"
-        )
-    with atomic_path(path) as tmp:
-        if fmt in ("csv", "tsv"):
-            with open(tmp, "w", encoding="utf-8", newline="") as handle:
-                writer = csv.writer(handle, delimiter="," if fmt == "csv" else "\t",
-                                    quoting=csv.QUOTE_MINIMAL)
-                writer.writerow(["id", "text", "label"])
-                for row in zip(dataset.ids, dataset.texts, dataset.labels):
-                    text = row[1] if fmt == "csv" else re.sub(r"[\t\r\n]+", " ", row[1])
-                    writer.writerow([row[0], text, "" if row[2] is None else row[2]])
-        elif fmt == "jsonl":
-            with open(tmp, "w", encoding="utf-8") as handle:
-                for id_, text, label in zip(dataset.ids, dataset.texts, dataset.labels):
-                    value = list(label) if isinstance(label, tuple) else label
-                    handle.write(json.dumps({"id": id_, "text": text, "label": value}, ensure_ascii=False))
-                    handle.write("\n")
-        elif fmt == "parquet":
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            if multilabel:
-                label_values = [
-                    None if label is None else list(label if isinstance(label, tuple) else (label,))
-                    for label in dataset.labels
-                ]
-            else:
-                label_values = list(dataset.labels)
-            table = pa.table({"id": dataset.ids, "text": dataset.texts, "label": label_values})
-            pq.write_table(table, tmp)
-        elif fmt == "fasttext":
-            with open(tmp, "w", encoding="utf-8") as handle:
-                for text, label in zip(dataset.texts, dataset.labels):
-                    if label is None:
-                        raise DataError("fastText files need a label on every row; drop unlabelled rows first")
-                    tags = " ".join(fasttext_label(l) for l in (label if isinstance(label, tuple) else (label,)))
-                    handle.write(f"{tags} {' '.join(text.split())}\n")
-    return path
-
-
-def extension_for(fmt: str) -> str:
-    return {"csv": ".csv", "tsv": ".tsv", "jsonl": ".jsonl", "parquet": ".parquet", "fasttext": ".txt"}[fmt]
+    if fmt == "fasttext":
+        return write_fasttext(path, dataset.texts, dataset.labels)
+    if dataset.is_multilabel and fmt in ("csv", "tsv"):
+        raise ConfigError(f"multi-label data cannot be written as {fmt.upper()}; use jsonl, parquet or fasttext")
+    rows = ({"id": i, "text": t, "label": label} for i, t, label in zip(dataset.ids, dataset.texts, dataset.labels))
+    return write_records(rows, ["id", "text", "label"], path, fmt)

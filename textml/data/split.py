@@ -18,7 +18,15 @@ import numpy as np
 
 from textml.data.check import MIN_ROWS_PER_CLASS
 from textml.data.dataset import Dataset
-from textml.data.formats import EXTENSIONS, Columns, detect_format, extension_for, read_dataset, write_dataset
+from textml.data.formats import (
+    EXTENSIONS,
+    RECORD_FORMATS,
+    Columns,
+    detect_format,
+    extension_for,
+    read_dataset,
+    write_dataset,
+)
 from textml.exceptions import ConfigError, DataError
 from textml.files import atomic_dir, sha256_file
 
@@ -132,16 +140,22 @@ def split_file(
     columns: Columns = Columns(),
     encoding: str = "utf-8",
     force: bool = False,
+    skip_bad: bool | None = None,
 ) -> dict:
-    """Split a labelled file into train/dev/test files plus ``manifest.json``; return the manifest."""
+    """Split a labelled file into train/dev/test files plus ``manifest.json``; return the manifest.
+
+    With ``skip_bad``, malformed rows are left out (counted in the manifest) instead of
+    stopping the split.
+    """
     if not (0 <= dev < 1 and 0 <= test < 1 and dev + test < 1):
         raise ConfigError(f"--dev ({dev}) and --test ({test}) must be fractions that add up to less than 1")
     path = Path(path)
     out_dir = Path(out_dir)
     if out_dir.exists() and not force:
         raise ConfigError(f"{out_dir} already exists; pass --force to replace it")
-    data = read_dataset(path, fmt=fmt, columns=columns, encoding=encoding)
+    data = read_dataset(path, fmt=fmt, columns=columns, encoding=encoding, skip_bad=skip_bad)
     in_format = data.meta.get("format") or detect_format(path, fmt)
+    bad_rows = data.meta.get("bad_rows", [])
     out_format = out_format or ("csv" if in_format == "lines" else in_format)
     detect_format(f"x{extension_for(out_format)}" if out_format in EXTENSIONS.values() else "x", out_format)
 
@@ -149,6 +163,8 @@ def split_file(
     dropped = {
         "blank_text": sum(1 for t in data.texts if not t.strip()),
         "missing_label": sum(1 for t, l in zip(data.texts, data.labels) if t.strip() and l is None),
+        "malformed": len(bad_rows),
+        "malformed_examples": [str(b) for b in bad_rows[:20]],
     }
     data_usable = data.subset(usable)
     if not data_usable.has_labels:
@@ -167,7 +183,8 @@ def split_file(
     ext = extension_for(out_format)
     manifest = {
         "source": {"path": str(path.resolve()), "sha256": sha256_file(path), "rows": len(data), "format": in_format},
-        "columns": {"text": columns.text, "label": columns.label, "id": columns.id},
+        "columns": _columns_read(data.meta.get("columns", columns), in_format),
+        "output_columns": _columns_written(out_format),
         "options": {"dev": dev, "test": test, "seed": seed, "dedupe": dedupe, "format": out_format},
         "dropped": dropped,
         "dedupe": dedupe_report,
@@ -187,6 +204,18 @@ def split_file(
             }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest
+
+
+def _columns_read(used: Columns, fmt: str) -> dict:
+    """The source columns the split was made from; id None: the ids are row numbers."""
+    if fmt not in RECORD_FORMATS:  # fastText and plain lines have no named columns
+        return {"text": None, "label": None, "id": None}
+    return {"text": used.text, "label": used.label, "id": used.id}
+
+
+def _columns_written(fmt: str) -> dict:
+    """The columns of the split files (fastText files carry no ids: their rows are numbered)."""
+    return {"text": "text", "label": "label", "id": None if fmt == "fasttext" else "id"}
 
 
 def _texts_in_several_splits(parts: dict[str, Dataset]) -> int:
@@ -318,6 +347,6 @@ def load_split(
             )
     # files written by `data split` use the standard column names, whatever the source had
     if manifest is not None and all(p.parent == Path(split_dir) for p in paths.values()):
-        out_format = manifest.get("options", {}).get("format")
-        columns = Columns(text="text", label="label", id=None if out_format == "fasttext" else "id")
+        written = manifest.get("output_columns") or _columns_written(manifest.get("options", {}).get("format"))
+        columns = Columns(text=written["text"], label=written["label"], id=written["id"])
     return Split(paths=paths, columns=columns, fmt=fmt, encoding=encoding, manifest=manifest)

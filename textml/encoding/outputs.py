@@ -17,7 +17,6 @@ models without probabilities) and for top-k also ``label_2, prob_2, ... label_k,
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import os
 import struct
@@ -27,6 +26,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from textml.data.formats import open_out, record_writer
 from textml.exceptions import ConfigError
 from textml.files import atomic_path
 
@@ -285,17 +285,11 @@ def _assemble_predictions(parts: list[Path], tmp: Path, fmt: str, k: int, score_
             for part in parts:
                 writer.write_table(pa.table(prediction_columns(read_part(part), score_name)).cast(schema))
         return
-    with open(tmp, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, delimiter="," if fmt == "csv" else "\t") if fmt != "jsonl" else None
-        if writer is not None:
-            writer.writerow(names)
+    with open_out(tmp) as handle:  # the data layer's CSV/TSV/JSONL: reads back with every textml command
+        writer = record_writer(handle, fmt, names)
         for part in parts:
             columns = prediction_columns(read_part(part), score_name)
-            rows = zip(*(columns[name] for name in names))
-            if writer is not None:
-                writer.writerows(rows)
-            else:
-                handle.writelines(json.dumps(dict(zip(names, row)), ensure_ascii=False) + "\n" for row in rows)
+            writer.write_many(zip(*(columns[name] for name in names)))
 
 
 def assemble(parts: list[Path], out: Path, fmt: str, kind: str, *, rows: int, nnz: int = 0,

@@ -41,9 +41,9 @@ def autotune_metric(choice) -> tuple[str, str]:
 
 
 def _write(path: Path, texts, labels, normalize: bool) -> None:
-    with open(path, "w", encoding="utf-8", newline="\n") as handle:
-        for text, label in zip(texts, labels):
-            handle.write(f"{encode_label(label)} {clean_text(text, normalize)}\n")
+    from textml.data.formats import write_fasttext
+
+    write_fasttext(path, texts, labels, clean=lambda text: clean_text(text, normalize))
 
 
 def fasttext_autotune(context, model, seconds: int, model_size: str | None):

@@ -7,8 +7,6 @@ to run and retrain usually wins in production.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import tempfile
@@ -127,7 +125,7 @@ def compare(spec: RunSpec, progress: Progress | None = None, out_dir: str | os.P
         for index, name in enumerate(names, start=1):
             context.say(f"[{index}/{len(names)}] {name}: fitting on {len(train):,} texts ...")
             try:
-                with context.run(name, model=name, spec=context.spec_for(name), nested=True) as run_id:
+                with context.run(f"compare {name}", model=name, spec=context.spec_for(name), nested=True) as run_id:
                     result = fit_and_evaluate(context, name, context.make_model(name, params={}), final=final)
                     result.run_id = run_id
                     log_result(context, result)
@@ -149,6 +147,7 @@ def compare(spec: RunSpec, progress: Progress | None = None, out_dir: str | os.P
                                 context.tracker.uri, failures, baselines)
         if failures:
             context.tracker.log_dict(failures, "comparison/failures.json")
+        context.tracker.log_table(outcome.rows, "comparison/table.json")
         context.tracker.set_tags({"textml.recommended": recommended or ""})
         if recommended:
             best = next(r for r in results if r.name == recommended)
@@ -193,22 +192,19 @@ def write_outputs(outcome: CompareResult, folder: Path) -> list[Path]:
     """comparison.csv, comparison.md, comparison.json and comparison.png into ``folder``."""
     from textml.evaluation.plots import comparison_png
 
+    from textml.data.formats import write_records
+
     folder.mkdir(parents=True, exist_ok=True)
     rows = outcome.rows
-    fields = list(rows[0].keys()) if rows else ["model"]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    fields = list(dict.fromkeys(key for row in rows for key in row)) or ["model"]
+    written = [write_records(rows, fields, folder / "comparison.csv")]
     header, body = table_rows(outcome)
     markdown = "| " + " | ".join(header) + " |\n|" + "---|" * len(header) + "\n" + "".join(
         "| " + " | ".join(cells) + " |\n" for cells in body)
     outputs = {
-        "comparison.csv": buffer.getvalue(),
         "comparison.md": markdown,
         "comparison.json": json.dumps(outcome.to_json(), indent=2),
     }
-    written = []
     for name, content in outputs.items():
         with atomic_path(folder / name) as tmp:
             tmp.write_text(content, encoding="utf-8")

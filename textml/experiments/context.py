@@ -70,8 +70,15 @@ class RunContext:
         folds = np.r_[np.full(len(train), -1), np.zeros(len(dev), dtype=int)]
         return list(train.texts) + list(dev.texts), list(train.labels) + list(dev.labels), PredefinedSplit(folds)
 
-    def data_tags(self) -> dict[str, str]:
-        """sha256 of each data file (from the split's manifest when it has one)."""
+    def datasets(self) -> dict[str, tuple[str, str, str]]:
+        """``{context: (path, sha256, name)}`` of the files this run reads (test only when asked)."""
+        hashes = {key.removeprefix("data.").removesuffix("_sha256"): value for key, value in self.data_tags().items()}
+        names = ("train", "dev", "test") if self.test_requested else ("train", "dev")
+        return {name: (str(self.split.paths[name]), hashes[name], f"{self.split.name}/{name}")
+                for name in names if name in self.split.paths and name in hashes}
+
+    @functools.cached_property
+    def _data_tags(self) -> dict[str, str]:
         split = self.split
         if split.manifest:
             hashes = {name: info["sha256"] for name, info in split.manifest["splits"].items()}
@@ -79,6 +86,10 @@ class RunContext:
         else:
             hashes = split.hashes()
         return {f"data.{name}_sha256": value for name, value in hashes.items()}
+
+    def data_tags(self) -> dict[str, str]:
+        """sha256 of each data file (from the split's manifest when it has one), hashed once."""
+        return dict(self._data_tags)
 
     # -------------------------------------------------------------------- metric
 
@@ -129,6 +140,7 @@ class RunContext:
             standard["textml.model"] = model
         with self.tracker.run(name, nested=nested, tags={**standard, **(tags or {})}) as run_id:
             self.tracker.log_text(spec.to_toml(), SPEC_FILE)
+            self.tracker.log_datasets(self.datasets())
             if log_choice:
                 self.tracker.log_params(self.choice.to_dict())
             yield run_id

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from textml import __version__
-from textml.evaluation.cost import latency_ms_per_1k, size_bytes
+from textml.evaluation.cost import folder_bytes, measure_latency
 from textml.evaluation.metrics import MetricChoice, model_scores, score
 from textml.evaluation.plots import confusion_matrix_png, per_class_report
 
@@ -22,11 +22,13 @@ class ModelResult:
     dev: dict[str, float]
     fit_seconds: float
     latency_ms_per_1k: float
-    size_bytes: int
+    size_bytes: int | None  # bytes on disk of the saved model; known once it is saved (logged)
     dev_pred: np.ndarray
     test: dict[str, float] | None = None
     run_id: str | None = None
     params: dict = field(default_factory=dict)
+    latency_spread_ms: float = float("nan")
+    train_score: float | None = None
 
     def row(self, primary: str) -> dict:
         out = {"model": self.name, primary: self.dev[primary]}
@@ -51,13 +53,16 @@ def fit_and_evaluate(context, name: str, model, final: bool = False) -> ModelRes
     start = time.perf_counter()
     context.fit(model, name=name)
     fit_seconds = time.perf_counter() - start
-    dev = context.split.dev
-    dev_pred, dev_metrics = predict_and_score(model, dev, context.choice)
-    test_metrics = predict_and_score(model, context.read_test(), context.choice)[1] if final else None
+    dev, choice = context.split.dev, context.choice
+    dev_pred, dev_metrics = predict_and_score(model, dev, choice)
+    test_metrics = predict_and_score(model, context.read_test(), choice)[1] if final else None
+    # the train score is half of the bias/variance picture (train vs dev)
+    train_score = predict_and_score(model, context.split.train, choice)[1][choice.name]
+    latency = measure_latency(model, dev.texts)
     return ModelResult(
         name=name, model=model, dev=dev_metrics, fit_seconds=fit_seconds,
-        latency_ms_per_1k=latency_ms_per_1k(model, dev.texts), size_bytes=size_bytes(model),
-        dev_pred=dev_pred, test=test_metrics,
+        latency_ms_per_1k=latency.median_ms, latency_spread_ms=latency.spread_ms, size_bytes=None,
+        dev_pred=dev_pred, test=test_metrics, train_score=train_score,
     )
 
 
@@ -76,25 +81,51 @@ def model_info(result: ModelResult, context) -> dict:
     }
 
 
-def log_result(context, result: ModelResult) -> None:
-    """Log one model's params, metrics, plots, per-class report and MLflow model to the active run."""
-    from textml.tracking import estimator_params
-    from textml.tracking.pyfunc import log_pyfunc
+MAX_CLASS_METRICS = 500  # per-class F1 metrics beyond this many classes stay in the report only
 
-    tracker, choice, dev = context.tracker, context.choice, context.split.dev
-    tracker.log_params(estimator_params(result.model))
+
+def log_result(context, result: ModelResult) -> None:
+    """Log one model to the active run: the params that were set, its metrics (dev, train,
+    per-class F1, costs), plots, per-class report and the model itself (whose size on disk
+    becomes ``result.size_bytes``)."""
+    from textml.tracking import estimator_params, metric_name
+
+    tracker, choice, split = context.tracker, context.choice, context.split
+    dev = split.dev
+    options = context.spec_for(result.name).model.options
+    tracker.log_params({"pipeline": result.name, **{f"option.{k}": v for k, v in options.items()},
+                        **estimator_params(result.model, changed_only=True)})
+    tracker.log_dict(estimator_params(result.model), "params.json")  # every hyperparameter, defaults too
+    labels = sorted(set(dev.labels) | set(str(c) for c in getattr(result.model, "classes_", [])))
+    report = per_class_report(dev.labels, result.dev_pred, labels)
     tracker.log_metrics(result.dev, prefix="dev_")
-    tracker.log_metrics({"fit_seconds": result.fit_seconds, "latency_ms_per_1k": result.latency_ms_per_1k,
-                         "size_bytes": result.size_bytes})
+    tracker.log_metrics({f"train_{choice.name}": result.train_score, "fit_seconds": result.fit_seconds,
+                         "latency_ms_per_1k": result.latency_ms_per_1k,
+                         "latency_spread_ms_per_1k": result.latency_spread_ms,
+                         "train_rows": len(split.train), "dev_rows": len(dev), "classes": len(labels)})
+    if len(report) <= MAX_CLASS_METRICS:
+        tracker.log_metrics({metric_name(f"f1.{row['class']}"): row["f1"] for row in report})
     if result.test is not None:
         tracker.log_metrics(result.test, prefix="test_")
-    labels = sorted(set(dev.labels) | set(str(c) for c in getattr(result.model, "classes_", [])))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         confusion_matrix_png(dev.labels, result.dev_pred, labels, tmp / "confusion_matrix.png",
                              f"{result.name} on dev ({choice.name} {result.dev[choice.name]:.3f})")
         tracker.log_file(tmp / "confusion_matrix.png", "plots")
-        tracker.log_dict(per_class_report(dev.labels, result.dev_pred, labels), "per_class_report.json")
-    # The model as an MLflow pyfunc model (artifact path "model"): runs:/<run_id>/model can be
-    # registered, served and loaded with mlflow.pyfunc.load_model. A few dev texts are its input example.
-    log_pyfunc(tracker, result.model, model_info(result, context), dev.texts[:3], artifact_path="model")
+        tracker.log_dict(report, "per_class_report.json")
+    result.size_bytes = log_model(context, result)
+    tracker.log_metrics({"size_bytes": result.size_bytes})
+
+
+def log_model(context, result: ModelResult) -> int:
+    """Save the model once as an MLflow pyfunc model (artifact path "model", loadable with
+    ``mlflow.pyfunc.load_model`` and registrable), log it, and return its size on disk."""
+    from textml.models.saving import MLFLOW_DATA_DIR
+    from textml.tracking.pyfunc import save_pyfunc
+
+    with tempfile.TemporaryDirectory(prefix="textml-pyfunc-") as tmp:
+        folder = save_pyfunc(result.model, Path(tmp) / "model", model_info(result, context),
+                             context.split.dev.texts[:3])
+        size = folder_bytes(folder / "data" / MLFLOW_DATA_DIR)
+        context.tracker.log_folder(folder, "model")
+    return size

@@ -122,6 +122,24 @@ class RunSpec:
     def replace(self, **changes) -> "RunSpec":
         return dataclasses.replace(self, **changes)
 
+    @classmethod
+    def create(cls, command: str, split: str | os.PathLike | None = None, *, train=None, dev=None, test=None,
+               text_col: str = "text", label_col: str = "label", id_col: str | None = None,
+               format: str | None = None, encoding: str = "utf-8", model: str | None = None,
+               params: Mapping[str, Any] | None = None, options: Mapping[str, Any] | None = None,
+               task: str | None = None, metric: str | None = None, seed: int = 0,
+               tracking_uri: str | None = None, experiment: str | None = None, **settings) -> "RunSpec":
+        """A spec from plain arguments named like the command-line flags (the Python API)::
+
+            RunSpec.create("train", "split", model="bow-svm", params={"clf__C": 0.5})
+            RunSpec.create("compare", "split", models=["bow-svm", "fasttext"], tolerance=2)
+        """
+        path = lambda value: None if value is None else str(value)  # noqa: E731
+        data = DataSpec(path(split), path(train), path(dev), path(test), text_col, label_col, id_col,
+                        format, encoding).resolved()
+        return cls(command, data, PipelineSpec(model, dict(options or {}), dict(params or {})), task, metric,
+                   seed, TrackingSpec(tracking_uri, experiment), {k: v for k, v in settings.items() if v is not None})
+
     # ------------------------------------------------------------------ serialising
 
     def to_dict(self) -> dict:

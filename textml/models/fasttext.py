@@ -9,53 +9,27 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from urllib.parse import quote, unquote
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d
 
+from textml.data.formats import FASTTEXT_PREFIX, decode_label, encode_label, fasttext_lines, fasttext_text
 from textml.exceptions import ConfigError, DataError
 from textml.text.tokenize import UNSPACED_SCRIPTS
 from textml.text.validation import check_texts
 
-LABEL_PREFIX = "__label__"
+LABEL_PREFIX = FASTTEXT_PREFIX
 LOSSES = ("softmax", "ova", "hs", "ns")
+# Labels go into the model as encode_label tokens (textml.data.formats, the encoding every
+# fastText file in textml uses) and come out through decode_label.
+__all__ = ["FastTextClassifier", "clean_text", "decode_label", "encode_label"]
 
-# fastText splits words on ASCII whitespace and NUL and reads one example per line, so every
-# whitespace run (including newlines and tabs) becomes one space.
-_WHITESPACE = re.compile(r"[\s\x00]+")
 # normalize=True: runs of word characters, or runs of other non-space characters.
 # Words (one per character in unspaced scripts, as in textml.text.tokenize) or punctuation runs.
 _WORD_OR_PUNCT = re.compile(rf"[{UNSPACED_SCRIPTS}]|[^\W{UNSPACED_SCRIPTS}]+|[^\w\s]+")
 _NORMALIZED_WORD = re.compile(r"\w+|[^\w\s]+|</s>")
-# A word starting with the label prefix would be read as an extra label.
-_LABEL_LIKE = re.compile(r"(?:(?<=\s)|^)" + re.escape(LABEL_PREFIX))
-# Characters kept as they are inside a label token; everything else is percent-encoded.
-_LABEL_SAFE = "-_.~:/+@()[]{},;!'*"
-
-
-def encode_label(label) -> str:
-    """The fastText label token for ``label``: ``__label__`` + percent-encoded ``str(label)``.
-
-    Whitespace, ``%`` and non-ASCII characters are percent-encoded (UTF-8), so the token
-    has no spaces and :func:`decode_label` recovers the string exactly.
-    """
-    return LABEL_PREFIX + quote(str(label), safe=_LABEL_SAFE)
-
-
-def decode_label(token: str) -> str:
-    """Inverse of :func:`encode_label`.
-
-    A label that is not valid percent-encoding (from a model trained outside textml, e.g.
-    ``__label__100%``) is returned as it is.
-    """
-    if not token.startswith(LABEL_PREFIX):
-        raise DataError(f"{token!r} is not a fastText label (labels start with {LABEL_PREFIX!r})")
-    raw = token[len(LABEL_PREFIX):]
-    text = unquote(raw, errors="replace") if "%" in raw else raw
-    return text if quote(text, safe=_LABEL_SAFE) == raw else raw
 
 
 def clean_text(text: str, normalize: bool = True) -> str:
@@ -77,11 +51,7 @@ def clean_text(text: str, normalize: bool = True) -> str:
     """
     if normalize:
         text = " ".join(_WORD_OR_PUNCT.findall(text.lower()))
-    else:
-        text = _WHITESPACE.sub(" ", text).strip()
-    if LABEL_PREFIX in text:
-        text = _LABEL_LIKE.sub("_" + LABEL_PREFIX, text)
-    return text
+    return fasttext_text(text)
 
 
 class FastTextClassifier(ClassifierMixin, BaseEstimator):
@@ -91,8 +61,9 @@ class FastTextClassifier(ClassifierMixin, BaseEstimator):
     case-sensitive, so by default texts are lowercased and punctuation is split from words
     before fastText sees them (``normalize=True``, see :func:`clean_text`); newlines, tabs and
     other whitespace runs always become single spaces. Labels may be any strings (or numbers); inside the model they are
-    stored percent-encoded as ``__label__<label>`` tokens, so a saved ``.bin`` is an ordinary
-    fastText model whose labels decode back exactly.
+    ``__label__<label>`` tokens with whitespace and ``%`` percent-encoded (the encoding of
+    every fastText file in textml, :func:`textml.data.formats.encode_label`), so a saved
+    ``.bin`` is an ordinary fastText model whose labels decode back exactly.
 
     Defaults follow the recipe used for short-text classification with fastText (lr 0.5,
     50 dimensions, word bigrams, no subwords) on normalised text, with 50 epochs instead of
@@ -219,8 +190,7 @@ class FastTextClassifier(ClassifierMixin, BaseEstimator):
         fd, train_path = tempfile.mkstemp(prefix="textml-fasttext-", suffix=".txt")
         try:
             with os.fdopen(fd, "w", encoding="utf-8", errors="replace", newline="\n") as out:
-                for text, k in zip(texts, y_index):
-                    out.write(f"{tokens[k]} {clean_text(text, normalize)}\n")
+                out.writelines(fasttext_lines(texts, classes[y_index], lambda text: clean_text(text, normalize)))
             model = fasttext.train_supervised(input=train_path, verbose=0, **args)
         finally:
             os.unlink(train_path)
