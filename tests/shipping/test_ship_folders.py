@@ -30,6 +30,15 @@ def _files(folder):
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
 
 
+def _rehash(folder):
+    """Record the folder's current files in its manifest, as someone who edits textml.json too would."""
+    from textml.models.saving import file_records
+
+    info = json.loads((folder / "textml.json").read_text())
+    info["storage"]["files"] = file_records(folder)
+    (folder / "textml.json").write_text(json.dumps(info))
+
+
 @pytest.mark.parametrize("clf", [LogisticRegression(max_iter=300), LinearSVC(), DecisionTreeClassifier(max_depth=8)],
                          ids=["logreg", "svm", "tree"])
 def test_sklearn_pipeline_round_trips_without_a_pickle(tmp_path, titles, clf):
@@ -111,7 +120,10 @@ def test_a_gensim_file_that_would_run_code_is_refused(tmp_path, titles):
     payload = _Payload()
     payload.marker = tmp_path / "pwned"
     (tmp_path / "m" / "native" / "0.gensim").write_bytes(pickle.dumps(payload))
-    with pytest.raises(DataError, match="os.system|posix.system"):
+    with pytest.raises(DataError, match="0.gensim is damaged or truncated"):  # the checksum notices first
+        load_model(tmp_path / "m")
+    _rehash(tmp_path / "m")
+    with pytest.raises(DataError, match="os.system|posix.system"):  # and the unpickler refuses it anyway
         load_model(tmp_path / "m")
     assert not payload.marker.exists()
 
@@ -129,7 +141,7 @@ def test_a_manifest_pointing_outside_the_folder_is_refused(tmp_path, titles):
         load_model(tmp_path / "m")
 
 
-def test_old_joblib_folders_still_load(tmp_path, titles):
+def test_old_joblib_folders_load_only_when_pickles_are_trusted(tmp_path, titles):
     import joblib
 
     texts, labels = titles
@@ -137,7 +149,9 @@ def test_old_joblib_folders_still_load(tmp_path, titles):
     (tmp_path / "old").mkdir()
     joblib.dump(model, tmp_path / "old" / "model.joblib")
     (tmp_path / "old" / "textml.json").write_text('{"model": "bow-svm"}')
-    loaded, info = load_model(tmp_path / "old")
+    with pytest.raises(ConfigError, match="model.joblib.*--trust-pickle"):
+        load_model(tmp_path / "old")
+    loaded, info = load_model(tmp_path / "old", trust_pickle=True)
     assert info["model"] == "bow-svm" and list(loaded.predict(texts[:20])) == list(model.predict(texts[:20]))
 
 

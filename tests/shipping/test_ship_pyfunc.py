@@ -4,7 +4,6 @@ signature, an input example, labels and per-class probabilities."""
 from __future__ import annotations
 
 import shutil
-import time
 
 import numpy as np
 import pandas as pd
@@ -17,6 +16,7 @@ from tests.shipping.conftest import fresh_predict, ok
 @pytest.mark.parametrize("name", ["bow-svm", "fasttext", "dummy-prior"])
 def test_a_compared_model_loads_in_a_fresh_process_and_gives_labels_and_probabilities(
         compared, ship_store, dev_texts, name):
+    from textml.evaluation.metrics import class_probabilities
     from textml.tracking.registry import load_model_uri
 
     uri = f"runs:/{compared[name]['run_id']}/model"
@@ -27,6 +27,7 @@ def test_a_compared_model_loads_in_a_fresh_process_and_gives_labels_and_probabil
     assert [r["label"] for r in got["rows"]] == [str(p) for p in pipeline.predict(dev_texts[:50])]
     probs = np.array([[r[f"prob_{c}"] for c in classes] for r in got["rows"]])
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(probs, class_probabilities(pipeline, dev_texts[:50]), rtol=0, atol=1e-6)
     assert info["model"] == name
 
 
@@ -46,6 +47,7 @@ def test_the_logged_model_has_signature_example_and_no_pickle(compared, ship_sto
     assert meta.signature.inputs.input_names() == ["text"]
     assert meta.signature.outputs.input_names()[0] == "label"
     assert meta.metadata["textml"]["model"] == "fasttext"
+    assert meta.metadata["textml"]["probabilities"] == "predict_proba"
     requirements = (folder / "requirements.txt").read_text().split()
     assert any(r.startswith("skops==") for r in requirements) and any(r.startswith("fasttext") for r in requirements)
     assert not any(r.startswith("textml") for r in requirements)
@@ -59,36 +61,36 @@ def test_runs_keep_a_model_artifact_that_errors_can_read(compared, ship_store, s
     assert "dev mistakes" in result.stdout
 
 
-def test_logging_a_model_is_fast(ship_split_dir, ship_store, tmp_path):
-    """log_model must not infer requirements (which imports the model in a subprocess)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.pipeline import Pipeline
-    from sklearn.svm import LinearSVC
+def test_a_logged_model_is_an_mlflow_logged_model_of_its_run(ship_split_dir, ship_store):
+    """Logged with mlflow.pyfunc.log_model: it shows in the run's Models tab, its size is the
+    textml folder's bytes, and runs:/RUN_ID/model still finds it."""
+    import mlflow
+    from mlflow.tracking import MlflowClient
 
     from textml.data.split import load_split
+    from textml.models.registry import make_model
     from textml.tracking import Tracker
     from textml.tracking.pyfunc import log_pyfunc
 
     split = load_split(ship_split_dir)
-    model = Pipeline([("tfidf", TfidfVectorizer()), ("clf", LinearSVC())]).fit(split.train.texts, split.train.labels)
-    tracker = Tracker("shipping-timing", ship_store)
-    with tracker.run("timing"):
-        log_pyfunc(tracker, model, {"model": "bow-svm"}, split.dev.texts[:3])  # warm: imports
-        start = time.perf_counter()
-        uri = log_pyfunc(tracker, model, {"model": "bow-svm"}, split.dev.texts[:3], artifact_path="again")
-        seconds = time.perf_counter() - start
-    print(f"log_pyfunc (bow-svm, warm): {seconds:.2f}s")
-    assert seconds < 5, f"logging one model took {seconds:.1f}s"
-    assert uri.endswith("/again")
+    model = make_model("bow-nb").fit(split.train.texts, split.train.labels)
+    tracker = Tracker("shipping-logged", ship_store)
+    with tracker.run("logged") as run_id:
+        logged = log_pyfunc(model, {"model": "bow-nb"}, split.dev.texts[:3])
+    found = MlflowClient(ship_store).get_logged_model(logged.model_id)
+    assert found.source_run_id == run_id and found.name == "model"
+    assert logged.size_bytes > 1000
+    loaded = mlflow.pyfunc.load_model(f"runs:/{run_id}/model")
+    assert list(loaded.predict(split.dev.texts[:2])["label"]) == list(model.predict(split.dev.texts[:2]))
 
 
 def test_pyfunc_reads_texts_in_every_documented_shape(compared, ship_store, dev_texts, request):
     import mlflow.pyfunc
 
-    from textml.tracking import _mlflow, download_run_folder
+    from textml.tracking import use_mlflow, download_run_folder
     from textml.tracking.pyfunc import _load_pyfunc
 
-    _mlflow(ship_store)
+    use_mlflow(ship_store)
     uri = f"runs:/{compared['bow-svm']['run_id']}/model"
     model = mlflow.pyfunc.load_model(uri)
     expected = model.predict(pd.DataFrame({"text": dev_texts[:4]}))["label"].tolist()
@@ -106,9 +108,9 @@ def test_pyfunc_reads_texts_in_every_documented_shape(compared, ship_store, dev_
 def test_spark_udf_gives_the_same_labels(compared, ship_store, dev_texts, spark_session):
     import mlflow.pyfunc
 
-    from textml.tracking import _mlflow
+    from textml.tracking import use_mlflow
 
-    _mlflow(ship_store)
+    use_mlflow(ship_store)
     uri = f"runs:/{compared['bow-svm']['run_id']}/model"
     udf = mlflow.pyfunc.spark_udf(spark_session, uri, env_manager="local", result_type="string")
     frame = spark_session.createDataFrame(pd.DataFrame({"text": dev_texts[:40]}))

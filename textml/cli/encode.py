@@ -8,6 +8,7 @@ import json
 import click
 
 from textml.cli.options import FORMAT_CHOICES, quiet_option
+from textml.models.loading import TRUST_PICKLE_HELP
 
 
 def batch_options(func):
@@ -32,17 +33,18 @@ def batch_options(func):
     @click.option("--force", is_flag=True, help="Replace --out if it exists (or discard an interrupted run).")
     @click.option("--tracking-uri", envvar="MLFLOW_TRACKING_URI", default=None,
                   help="MLflow tracking URI, for models given as run ids [env MLFLOW_TRACKING_URI].")
+    @click.option("--trust-pickle", is_flag=True, help=TRUST_PICKLE_HELP)
     @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
     @quiet_option
     @functools.wraps(func)
     def wrapper(*args, text_col, id_col, fmt, encoding, engine, master, n_jobs, chunk_size, resume, skip_bad,
-                force, tracking_uri, as_json, quiet, **kwargs):
+                force, tracking_uri, trust_pickle, as_json, quiet, **kwargs):
         from textml.data.formats import Columns
 
         kwargs["run"] = dict(columns=Columns(text=text_col, label=None, id=id_col), fmt=fmt, encoding=encoding,
                              engine=engine, master=master, n_jobs=n_jobs, chunk_size=chunk_size, resume=resume,
                              skip_bad=skip_bad, force=force, tracking_uri=tracking_uri,
-                             progress=not (quiet or as_json))
+                             trust_pickle=trust_pickle, progress=not (quiet or as_json))
         kwargs["as_json"] = as_json
         return func(*args, **kwargs)
 
@@ -69,13 +71,15 @@ def report(result, as_json: bool, what: str) -> None:
 @click.option("--encoder", "-e", required=True, metavar="NAME[:PATH]",
               help="tfidf:PATH, hashing[:N_FEATURES], fasttext:PATH, word2vec:PATH, ftvec:PATH or "
                    "model:RUN_ID_OR_PATH. PATH: a model file, a folder from `textml train --out`, "
-                   "an MLflow run id or runs:/RUN_ID/PATH.")
+                   "an MLflow run id, runs:/RUN_ID/PATH or models:/NAME@ALIAS (.joblib/.pkl files "
+                   "only with --trust-pickle).")
 @click.option("--out", "-o", required=True, type=click.Path(),
               help="Output: .npy (dense), .npz (sparse) or .parquet (id + vector); Spark writes a Parquet folder.")
 @click.option("--pooling", type=click.Choice(["mean", "tfidf"]), default=None,
               help="word2vec/ftvec: average word vectors plainly or TF-IDF-weighted (default mean).")
 @click.option("--idf", default=None, metavar="MODEL",
-              help="word2vec/ftvec with --pooling tfidf: a model (folder, run or joblib) with a fitted TF-IDF step.")
+              help="word2vec/ftvec with --pooling tfidf: a model (folder, run, or joblib with --trust-pickle) "
+                   "with a fitted TF-IDF step.")
 @batch_options
 def encode(input, encoder, out, pooling, idf, run, as_json):
     """Turn every text of INPUT (CSV, TSV, JSONL, Parquet, plain lines) into a vector.

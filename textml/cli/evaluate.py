@@ -6,6 +6,7 @@ import json
 
 import click
 
+from textml.models.loading import TRUST_PICKLE_HELP
 from textml.cli.options import progress_sink, run_options
 
 
@@ -19,6 +20,7 @@ from textml.cli.options import progress_sink, run_options
 @click.option("--confidence", default=0.95, show_default=True, type=click.FloatRange(0.5, 0.999),
               help="Confidence level of the intervals.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option("--trust-pickle", is_flag=True, help=TRUST_PICKLE_HELP)
 @run_options("evaluate")
 def evaluate(spec, as_json, quiet):
     """Score MODEL on SPLIT_DIR's dev rows (test with --final), or compare it --against another.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from textml.models.loading import TRUST_PICKLE_HELP
 from textml.cli.options import model_options, progress_sink, run_options
 
 
@@ -18,6 +19,7 @@ from textml.cli.options import model_options, progress_sink, run_options
 @click.option("--out", default=None, type=click.Path(dir_okay=False), help="Write the rows to FILE (.csv or .jsonl).")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @click.option("--n-jobs", default=1, show_default=True, type=int, help="Parallel folds for --label-issues.")
+@click.option("--trust-pickle", is_flag=True, help=TRUST_PICKLE_HELP)
 @run_options("errors")
 def errors(spec, out, force, quiet):
     """The dev rows the model gets most confidently wrong: read them, sort them into causes.

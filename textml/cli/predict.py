@@ -18,10 +18,10 @@ from textml.cli.encode import batch_options, report
 def predict(model, input, out, top_k, run, as_json):
     """Predict the labels of every text of INPUT with MODEL.
 
-    MODEL: a folder from `textml train --out`, an MLflow run id or runs:/RUN_ID/model, a
-    joblib pipeline, or a supervised fastText .bin. Columns: id, label, prob (score for
-    models without probabilities, e.g. LinearSVC margins), then label_2, prob_2 ... up to
-    --top-k. Rows keep the input's order and ids.
+    MODEL: a folder from `textml train --out`, an MLflow run id, runs:/RUN_ID/model or
+    models:/NAME@ALIAS, a supervised fastText .bin, or (with --trust-pickle) a joblib
+    pipeline. Columns: id, label, prob (the model's class probability), then label_2,
+    prob_2 ... up to --top-k. Rows keep the input's order and ids.
 
     \b
       textml predict model_dir catalogue.csv --out labels.csv --top-k 3

@@ -4,6 +4,8 @@
   --out``) or MLflow run whose pipeline has one, or a joblib file holding one.
 - ``hashing[:N|:PATH]`` (sparse): a stateless ``HashingVectorizer`` (N features, default
   2**20), or the hashing step of a model / joblib file.
+- (PATH may be anything :func:`textml.tracking.registry.resolve_model` accepts: a file, a
+  folder, a run id, ``runs:/RUN_ID/PATH`` or ``models:/NAME@ALIAS``.)
 - ``fasttext:PATH`` (dense): fastText sentence vectors from a ``.bin``/``.ftz`` model
   (supervised or not, trained or pretrained) or from a model folder / run holding a
   fastText classifier.
@@ -30,7 +32,10 @@ fastText: ``get_sentence_vector`` of the text with its line breaks turned into s
 since fastText reads one line at a time; a textml ``FastTextClassifier``'s texts are
 cleaned as it cleans them for training and prediction).
 
-Joblib files and model folders are pickles: load only models you trust.
+Everything is read through :mod:`textml.models.loading`: model folders and fastText files
+are checked for damage and truncation, gensim files are read without running code, and
+joblib/pickle files (which can run any code when loaded) are refused unless the spec says
+``trust_pickle`` (``--trust-pickle``).
 """
 
 from __future__ import annotations
@@ -43,12 +48,11 @@ from typing import Sequence
 import numpy as np
 
 from textml.exceptions import ConfigError, DataError
+from textml.models.loading import TRUST_PICKLE_FLAG, is_pickle_file
 
 ENCODERS = ("tfidf", "hashing", "fasttext", "word2vec", "ftvec", "model")
 POOLINGS = ("mean", "tfidf")
 DEFAULT_HASHING_FEATURES = 2**20
-PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
-FASTTEXT_SUFFIXES = (".bin", ".ftz")
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class EncoderSpec:
     source: str = ""  # what the user wrote, for messages
     origin: str = ""  # PATH as the user wrote it (a path, run id or runs:/ URI)
     idf_origin: str = ""
+    trust_pickle: bool = False  # load .joblib/.pkl files and old model.joblib folders (they run code)
 
     def load(self) -> "Encoder":
         """Load the model(s) and return a ready encoder."""
@@ -91,7 +96,8 @@ class EncoderSpec:
         """A JSON-able identity of the encoder and its files (for --resume checks)."""
         from textml.encoding.sources import describe_source
 
-        out = {k: v for k, v in asdict(self).items() if k not in ("path", "idf_path", "source", "origin", "idf_origin")}
+        out = {k: v for k, v in asdict(self).items()
+               if k not in ("path", "idf_path", "source", "origin", "idf_origin", "trust_pickle")}
         out["path"] = describe_source(self.origin, self.path) if self.path else None
         out["idf_path"] = describe_source(self.idf_origin, self.idf_path) if self.idf_path else None
         return out
@@ -111,14 +117,17 @@ def resolve_encoder(
     pooling: str | None = None,
     idf: str | None = None,
     tracking_uri: str | None = None,
+    *,
+    trust_pickle: bool = False,
 ) -> EncoderSpec:
     """Parse ``NAME[:PATH]`` into a spec, fetching an MLflow run's model when PATH names one.
 
     ``pooling`` (mean or tfidf) applies to word2vec/ftvec; ``idf`` names where TF-IDF
     pooling weights come from when PATH holds bare word vectors (a model folder, run or
-    joblib file with a fitted TF-IDF vectorizer).
+    joblib file with a fitted TF-IDF vectorizer). ``trust_pickle`` lets the encoder load
+    pickles (see :func:`textml.models.loading.load_model_path`).
     """
-    from textml.encoding.sources import resolve_source
+    from textml.tracking.registry import resolve_model
 
     name, sep, rest = str(text).partition(":")
     name = name.strip().lower()
@@ -130,7 +139,7 @@ def resolve_encoder(
         raise ConfigError(f"unknown pooling {pooling!r}; choose mean or tfidf")
     if (pooling not in (None, "mean") or idf) and name not in ("word2vec", "ftvec"):
         raise ConfigError(f"--pooling and --idf apply to the word2vec and ftvec encoders, not {name}")
-    spec = EncoderSpec(name=name, pooling=pooling, source=str(text))
+    spec = EncoderSpec(name=name, pooling=pooling, source=str(text), trust_pickle=trust_pickle)
     if name == "hashing":
         if not rest:
             return replace(spec, n_features=DEFAULT_HASHING_FEATURES)
@@ -145,10 +154,10 @@ def resolve_encoder(
                    "model": "model:RUN_ID"}[name]
         raise ConfigError(f"the {name} encoder needs a model: write {name}:PATH (e.g. {example}); "
                           f"PATH is a file, a folder from `textml train --out`, or an MLflow run")
-    path = resolve_source(rest, tracking_uri, what=f"{name} model")
+    path = resolve_model(rest, tracking_uri, what=f"{name} model").path
     idf_path = None
     if pooling == "tfidf" and idf:
-        idf_path = str(resolve_source(idf, tracking_uri, what="--idf model"))
+        idf_path = str(resolve_model(idf, tracking_uri, what="--idf model").path)
     return replace(spec, path=str(path), idf_path=idf_path, origin=rest, idf_origin=idf or "")
 
 
@@ -258,21 +267,14 @@ def pooled_vectors(vectors, pooling: str = "mean", idf: dict[str, float] | None 
 # --- loaders -----------------------------------------------------------------------------
 
 
-def _load_object(path: Path, what: str):
-    """A pickled model: a textml model folder, or a joblib/pickle file."""
-    if path.is_dir():
-        from textml.models.saving import load_model
+def _load_object(path: Path, what: str, spec: EncoderSpec):
+    """A fitted pipeline: a textml model folder, or a joblib/pickle file (only if the spec trusts pickles)."""
+    from textml.models.loading import load_model_path
 
-        return load_model(path)[0]
-    if path.suffix.lower() in PICKLE_SUFFIXES:
-        import joblib
-
-        try:
-            return joblib.load(path)
-        except Exception as exc:
-            raise DataError(f"cannot read {path} as a joblib/pickle file ({type(exc).__name__}: {exc})") from None
+    if path.is_dir() or is_pickle_file(path):
+        return load_model_path(path, trust_pickle=spec.trust_pickle)[0]
     raise ConfigError(f"{what}: {path} is neither a model folder (from `textml train --out`) nor a "
-                      f".joblib/.pkl file")
+                      f".joblib/.pkl file (loaded with {TRUST_PICKLE_FLAG})")
 
 
 def _steps(model) -> list:
@@ -298,7 +300,7 @@ def _load_tfidf(spec: EncoderSpec) -> Encoder:
     from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 
     path = Path(spec.path)
-    model = _load_object(path, "tfidf")
+    model = _load_object(path, "tfidf", spec)
     prefix = _prefix_through(model, lambda s: isinstance(s, (TfidfVectorizer, TfidfTransformer)),
                              "TF-IDF", path)
     return SklearnEncoder(prefix, f"the TF-IDF step of {path}")
@@ -311,7 +313,7 @@ def _load_hashing(spec: EncoderSpec) -> Encoder:
         return SklearnEncoder(HashingVectorizer(n_features=spec.n_features or DEFAULT_HASHING_FEATURES),
                               "HashingVectorizer")
     path = Path(spec.path)
-    model = _load_object(path, "hashing")
+    model = _load_object(path, "hashing", spec)
     prefix = _prefix_through(model, lambda s: isinstance(s, HashingVectorizer), "HashingVectorizer", path)
     return SklearnEncoder(prefix, f"the hashing step of {path}")
 
@@ -334,22 +336,13 @@ def _fasttext_model(obj):
     return None, None
 
 
-def load_fasttext_file(path: Path):
-    """A native fastText model (fastText's own loader; its stderr warning silenced)."""
-    import fasttext
-
-    try:
-        return fasttext.load_model(str(path))
-    except Exception as exc:
-        raise DataError(f"cannot read {path} as a fastText model ({exc}); pass a .bin/.ftz file "
-                        f"written by fastText") from None
-
-
 def _load_fasttext(spec: EncoderSpec) -> Encoder:
+    from textml.models.loading import load_fasttext_file
+
     path = Path(spec.path)
-    if path.is_file() and path.suffix.lower() not in PICKLE_SUFFIXES:
+    if path.is_file() and not is_pickle_file(path):
         return FastTextEncoder(load_fasttext_file(path))
-    native, clean = _fasttext_model(_load_object(path, "fasttext"))
+    native, clean = _fasttext_model(_load_object(path, "fasttext", spec))
     if native is None:
         raise ConfigError(f"{path} holds no fastText model; pass a fastText .bin file or a model "
                           f"trained with --model fasttext")
@@ -368,9 +361,13 @@ def _vectors_from(obj):
     return None
 
 
-def _load_vectors(path: Path, subwords: bool):
+def _load_vectors(path: Path, subwords: bool, trust_pickle: bool):
     """gensim vectors from a gensim save file, a word2vec file, or a fastText .bin."""
+    from textml.models.loading import check_fasttext_file, load_gensim_file
+
     suffix = path.suffix.lower()
+    if suffix == ".bin" and subwords:
+        check_fasttext_file(path)
     try:
         if suffix == ".bin" and subwords:
             from gensim.models.fasttext import load_facebook_vectors
@@ -380,9 +377,9 @@ def _load_vectors(path: Path, subwords: bool):
             from gensim.models import KeyedVectors
 
             return KeyedVectors.load_word2vec_format(str(path), binary=".bin" in path.name.lower())
-        from gensim.utils import SaveLoad
-
-        vectors = _vectors_from(SaveLoad.load(str(path)))
+        vectors = _vectors_from(load_gensim_file(path, trust_pickle=trust_pickle))
+    except DataError:
+        raise
     except NotImplementedError as exc:  # gensim: "Supervised fastText models are not supported"
         raise DataError(f"cannot read {path} as word vectors: {exc}; gensim reads unsupervised fastText "
                         f"models only - for a supervised model's sentence vectors use fasttext:PATH") from None
@@ -395,11 +392,11 @@ def _load_vectors(path: Path, subwords: bool):
     return vectors
 
 
-def _idf_weights(path: Path) -> tuple[dict[str, float], float]:
+def _idf_weights(path: Path, spec: EncoderSpec) -> tuple[dict[str, float], float]:
     """Word -> IDF from the first fitted TF-IDF step found in a model file or folder."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    model = _load_object(path, "--idf")
+    model = _load_object(path, "--idf", spec)
     for _, step in _steps(model):
         if isinstance(step, TfidfVectorizer) and hasattr(step, "idf_"):
             idf = step.idf_
@@ -436,8 +433,8 @@ def _load_gensim(spec: EncoderSpec) -> Encoder:
     path = Path(spec.path)
     pooling = spec.pooling
     idf, unseen = None, None
-    if path.is_dir() or path.suffix.lower() in PICKLE_SUFFIXES:
-        model = _load_object(path, spec.name)
+    if path.is_dir() or is_pickle_file(path):
+        model = _load_object(path, spec.name, spec)
         prefix, step = _embedding_step(model)
         if prefix is None:
             raise ConfigError(f"{path} holds no gensim word vectors; pass a vectors file or a model "
@@ -447,7 +444,7 @@ def _load_gensim(spec: EncoderSpec) -> Encoder:
         vectors = _vectors_from(step.wv_)
         idf, unseen = getattr(step, "idf_", None), getattr(step, "unseen_idf_", None)
     else:
-        vectors = _load_vectors(path, spec.name == "ftvec")
+        vectors = _load_vectors(path, spec.name == "ftvec", spec.trust_pickle)
     pooling = pooling or "mean"
     if spec.name == "word2vec":
         vectors = _without_subwords(vectors)
@@ -455,13 +452,13 @@ def _load_gensim(spec: EncoderSpec) -> Encoder:
         if not spec.idf_path:
             raise ConfigError("TF-IDF pooling needs IDF weights: pass --idf MODEL (a model folder, run or "
                               "joblib file with a fitted TF-IDF vectorizer)")
-        idf, unseen = _idf_weights(Path(spec.idf_path))
+        idf, unseen = _idf_weights(Path(spec.idf_path), spec)
     return SklearnEncoder(pooled_vectors(vectors, pooling, idf, unseen), f"{spec.name} vectors from {path}")
 
 
 def _load_model_features(spec: EncoderSpec) -> Encoder:
     path = Path(spec.path)
-    model = _load_object(path, "model")
+    model = _load_object(path, "model", spec)
     steps = _steps(model)
     if len(steps) > 1:
         return SklearnEncoder(model[:-1], f"the feature steps of {path}")

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from textml.data.formats import Columns, DEFAULT_CHUNK_SIZE, detect_format
-from textml.exceptions import ConfigError
+from textml.exceptions import ConfigError, DataError
 
 ENGINES = ("local", "spark")
 
@@ -95,12 +95,22 @@ def check_output(kind: str, out: Path, out_format: str, worker) -> None:
         raise ConfigError(f"{worker.label} gives dense vectors; .npz holds sparse matrices: write .npy or .parquet")
 
 
+def _check_input(input, kind: str) -> Path:
+    """The input file, refused in one line if it is missing or a folder (before any model is fetched)."""
+    input = Path(input)
+    if not input.exists():
+        raise DataError(f"input file not found: {input}")
+    if input.is_dir():
+        raise DataError(f"{input} is a folder; pass the file to {kind}")
+    return input
+
+
 def _prepare(kind, input, out, spec, engine, fmt, columns, encoding, chunk_size, skip_bad) -> Job:
     from textml.encoding.outputs import output_format
 
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}; choose local or spark")
-    input, out = Path(input), Path(out)
+    input, out = _check_input(input, kind), Path(out)
     if out.resolve() == input.resolve():
         raise ConfigError(f"--out {out} is the input file; choose another name")
     columns = Columns(text=columns.text, label=None, id=columns.id)
@@ -146,6 +156,7 @@ def encode_file(
     pooling: str | None = None,
     idf: str | None = None,
     tracking_uri: str | None = None,
+    trust_pickle: bool = False,
     master: str | None = None,
     spark=None,
     progress: bool = True,
@@ -155,11 +166,14 @@ def encode_file(
     ``out`` ends in .npy (dense), .npz (sparse) or .parquet (id + vector). Rows keep the
     input's order; .npy/.npz outputs get their ids in ``OUT.ids.txt``. Empty texts
     and malformed rows stop the job with a message naming the line, unless ``skip_bad``.
+    ``trust_pickle`` lets the encoder load .joblib/.pkl files and old model.joblib folders,
+    which can run any code when loaded (without it they are refused before being read).
     """
     from textml.encoding.encoders import EncoderSpec, resolve_encoder
 
+    _check_input(input, "encode")
     spec = encoder if isinstance(encoder, EncoderSpec) else resolve_encoder(
-        encoder, pooling=pooling, idf=idf, tracking_uri=tracking_uri)
+        encoder, pooling=pooling, idf=idf, tracking_uri=tracking_uri, trust_pickle=trust_pickle)
     job = _prepare("encode", input, out, spec, engine, fmt, columns, encoding, chunk_size, skip_bad)
     return _run(job, engine, n_jobs, resume, force, progress, master, spark)
 
@@ -180,6 +194,7 @@ def predict_file(
     skip_bad: bool = False,
     force: bool = False,
     tracking_uri: str | None = None,
+    trust_pickle: bool = False,
     master: str | None = None,
     spark=None,
     progress: bool = True,
@@ -188,10 +203,13 @@ def predict_file(
 
     ``out`` ends in .csv, .tsv, .jsonl or .parquet; columns ``id, label, prob`` (``score``
     for models without probabilities) and ``label_2, prob_2, ...`` up to ``top_k``.
+    ``trust_pickle``: as for :func:`encode_file`.
     """
     from textml.encoding.predictors import PredictorSpec, resolve_predictor
 
-    spec = model if isinstance(model, PredictorSpec) else resolve_predictor(model, top_k, tracking_uri)
+    _check_input(input, "predict")
+    spec = model if isinstance(model, PredictorSpec) else resolve_predictor(
+        model, top_k, tracking_uri, trust_pickle=trust_pickle)
     job = _prepare("predict", input, out, spec, engine, fmt, columns, encoding, chunk_size, skip_bad)
     return _run(job, engine, n_jobs, resume, force, progress, master, spark)
 

@@ -104,7 +104,10 @@ class RunContext:
 
     @functools.cached_property
     def experiment_name(self) -> str:
-        return self.spec.tracking.experiment or self.split.name
+        """The spec's experiment, else MLFLOW_EXPERIMENT_NAME, else one experiment per dataset."""
+        import os
+
+        return self.spec.tracking.experiment or os.environ.get("MLFLOW_EXPERIMENT_NAME") or self.split.name
 
     @functools.cached_property
     def tracker(self):

@@ -26,7 +26,8 @@ from textml.experiments.context import Progress, RunContext
 from textml.experiments.spec import RunSpec
 DEFAULT_RESAMPLES = 1000
 CHUNK = 100  # resamples computed at once (memory: CHUNK x rows counts)
-SETTINGS = {"model": None, "against": None, "final": False, "resamples": DEFAULT_RESAMPLES, "confidence": 0.95}
+SETTINGS = {"model": None, "against": None, "final": False, "resamples": DEFAULT_RESAMPLES, "confidence": 0.95,
+            "trust_pickle": False}
 
 
 @dataclass
@@ -108,8 +109,7 @@ def evaluate(spec: RunSpec, progress: Progress | None = None, tags: dict | None 
     """Score ``settings["model"]`` (and ``settings["against"]``) on dev, or on test when
     ``final``; log to MLflow. The metric is the spec's, else the one MODEL was trained for."""
     from textml.evaluation.cost import latency_ms_per_1k
-    from textml.models.saving import load_model
-    from textml.tracking.registry import resolve_model
+    from textml.tracking.registry import load_model_ref
 
     settings = {**SETTINGS, **spec.settings}
     model, against, final = settings["model"], settings["against"], bool(settings["final"])
@@ -122,11 +122,7 @@ def evaluate(spec: RunSpec, progress: Progress | None = None, tags: dict | None 
         raise ConfigError(f"--confidence must be in [0.5, 1), got {settings['confidence']!r}")
     loaded = []
     for ref in [model] + ([against] if against else []):
-        resolved = resolve_model(ref, spec.tracking.uri)
-        try:
-            pipeline, info = load_model(resolved.path)
-        finally:
-            resolved.cleanup()
+        pipeline, info, resolved = load_model_ref(ref, spec.tracking.uri, trust_pickle=bool(settings["trust_pickle"]))
         loaded.append((resolved, pipeline, info))
     trained_for = loaded[0][2].get("primary_metric")
     from_model = spec.metric is None and bool(trained_for)

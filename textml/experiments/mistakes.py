@@ -7,8 +7,6 @@ issues are found with cleanlab's confident learning on out-of-fold probabilities
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -20,12 +18,12 @@ from textml.data.dataset import Dataset
 from textml.exceptions import ConfigError
 from textml.experiments.context import Progress, RunContext
 from textml.experiments.spec import RunSpec
-from textml.evaluation.metrics import class_probabilities
-from textml.files import atomic_path
+from textml.evaluation.metrics import class_probabilities, probability_source, require_probabilities
 
 FIELDS = ("id", "text", "label", "predicted", "prob_label", "prob_predicted", "margin")
 MAX_ROWS = 100  # the eyeball set is read by a person
-SETTINGS = {"run": None, "model_dir": None, "size": MAX_ROWS, "label_issues": False, "n_jobs": 1}
+SETTINGS = {"run": None, "model_dir": None, "size": MAX_ROWS, "label_issues": False, "n_jobs": 1,
+            "trust_pickle": False}
 
 
 @dataclass
@@ -40,8 +38,10 @@ class ErrorReport:
 
 
 def eyeball_rows(model, data: Dataset, size: int = 100) -> tuple[list[dict], int, str]:
-    """The ``size`` most confidently wrong predictions on ``data``, worst first."""
-    probabilities, source = class_probabilities(model, data.texts)
+    """The ``size`` most confidently wrong predictions on ``data``, worst first (by the
+    model's class probabilities: the numbers ``textml predict`` and the MLflow model give)."""
+    probabilities = class_probabilities(model, data.texts)
+    source = probability_source(model)
     classes = [str(c) for c in model.classes_]
     index = {c: i for i, c in enumerate(classes)}
     predicted = probabilities.argmax(axis=1)
@@ -61,11 +61,13 @@ def eyeball_rows(model, data: Dataset, size: int = 100) -> tuple[list[dict], int
 
 def label_issue_rows(model, data: Dataset, size: int = 100, folds: int = 5, seed: int = 0,
                      n_jobs: int = 1) -> tuple[list[dict], int, str]:
-    """Training rows whose given label looks wrong, most suspicious first (cleanlab)."""
+    """Training rows whose given label looks wrong, most suspicious first (cleanlab, fed
+    out-of-fold ``predict_proba`` of the model: calibrated probabilities for the SVMs)."""
     from cleanlab.filter import find_label_issues
     from sklearn.base import clone
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
+    require_probabilities(model)
     labels = np.asarray([str(l) for l in data.labels], dtype=object)
     classes, counts = np.unique(labels, return_counts=True)
     folds = int(min(folds, counts.min())) if counts.min() >= 2 else 2
@@ -73,14 +75,8 @@ def label_issue_rows(model, data: Dataset, size: int = 100, folds: int = 5, seed
         raise ConfigError("every class needs at least 2 training rows for out-of-fold probabilities")
     y = np.searchsorted(classes, labels)
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    method = "predict_proba" if hasattr(model, "predict_proba") else "decision_function"
-    scores = cross_val_predict(clone(model), list(data.texts), labels, cv=cv, method=method, n_jobs=n_jobs)
-    if method == "decision_function":
-        scores = np.asarray(scores, dtype=float)
-        if scores.ndim == 1:
-            scores = np.column_stack([-scores, scores])
-        scores = np.exp(scores - scores.max(axis=1, keepdims=True))
-        scores /= scores.sum(axis=1, keepdims=True)
+    scores = np.asarray(cross_val_predict(clone(model), list(data.texts), labels, cv=cv, method="predict_proba",
+                                          n_jobs=n_jobs), dtype=np.float64)
     ranked = find_label_issues(y, scores, return_indices_ranked_by="self_confidence")
     rows = []
     for i in ranked[:size]:
@@ -89,25 +85,14 @@ def label_issue_rows(model, data: Dataset, size: int = 100, folds: int = 5, seed
                      "prob_label": round(float(scores[i, y[i]]), 4),
                      "prob_predicted": round(float(scores[i].max()), 4),
                      "margin": round(float(scores[i].max() - scores[i, y[i]]), 4)})
-    return rows, len(ranked), f"out-of-fold {method} ({folds} folds)"
+    return rows, len(ranked), f"out-of-fold predict_proba ({folds} folds)"
 
 
 def write_rows(rows: list[dict], path: str | os.PathLike) -> Path:
-    """CSV or JSONL by extension, atomically."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".jsonl"):
-        raise ConfigError(f"--out must end in .csv or .jsonl, not {path.name}")
-    with atomic_path(path) as tmp:
-        with open(tmp, "w", encoding="utf-8", newline="") as handle:
-            if suffix == ".csv":
-                writer = csv.DictWriter(handle, fieldnames=FIELDS, lineterminator="\n")
-                writer.writeheader()
-                writer.writerows(rows)
-            else:
-                for row in rows:
-                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return path
+    """The rows as CSV, TSV, JSONL or Parquet (by extension), atomically."""
+    from textml.data.formats import write_records
+
+    return write_records(rows, FIELDS, path)
 
 
 def find_errors(spec: RunSpec, progress: Progress | None = None, out: str | os.PathLike | None = None,
@@ -135,7 +120,8 @@ def find_errors(spec: RunSpec, progress: Progress | None = None, out: str | os.P
     context = RunContext(spec, progress)
     split, say = context.split, context.say
     if run_id or model_dir:
-        model, info = load_model_uri(run_id or model_dir, spec.tracking.uri)
+        model, info = load_model_uri(run_id or model_dir, spec.tracking.uri,
+                                     trust_pickle=bool(settings["trust_pickle"]))
         name = info.get("model", "model")
     else:
         name = spec.model.name

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from textml import __version__
-from textml.evaluation.cost import folder_bytes, measure_latency
+from textml.evaluation.cost import measure_latency
 from textml.evaluation.metrics import MetricChoice, model_scores, score
 from textml.evaluation.plots import confusion_matrix_png, per_class_report
 
@@ -85,23 +85,27 @@ MAX_CLASS_METRICS = 500  # per-class F1 metrics beyond this many classes stay in
 
 
 def log_result(context, result: ModelResult) -> None:
-    """Log one model to the active run: the params that were set, its metrics (dev, train,
-    per-class F1, costs), plots, per-class report and the model itself (whose size on disk
-    becomes ``result.size_bytes``)."""
+    """Log one model to the active run: the model itself first (an MLflow logged model, whose
+    size on disk becomes ``result.size_bytes``, and to which the metrics after it are linked),
+    the params that were set, its metrics (dev, train, per-class F1, costs), plots and report."""
     from textml.tracking import estimator_params, metric_name
+    from textml.tracking.pyfunc import log_pyfunc
 
     tracker, choice, split = context.tracker, context.choice, context.split
     dev = split.dev
     options = context.spec_for(result.name).model.options
-    tracker.log_params({"pipeline": result.name, **{f"option.{k}": v for k, v in options.items()},
-                        **estimator_params(result.model, changed_only=True)})
+    params = {"pipeline": result.name, **{f"option.{k}": v for k, v in options.items()},
+              **estimator_params(result.model, changed_only=True)}
+    tracker.log_params(params)
+    logged = log_pyfunc(result.model, model_info(result, context), dev.texts[:3], name="model")
+    result.size_bytes = logged.size_bytes
     tracker.log_dict(estimator_params(result.model), "params.json")  # every hyperparameter, defaults too
     labels = sorted(set(dev.labels) | set(str(c) for c in getattr(result.model, "classes_", [])))
     report = per_class_report(dev.labels, result.dev_pred, labels)
     tracker.log_metrics(result.dev, prefix="dev_")
     tracker.log_metrics({f"train_{choice.name}": result.train_score, "fit_seconds": result.fit_seconds,
                          "latency_ms_per_1k": result.latency_ms_per_1k,
-                         "latency_spread_ms_per_1k": result.latency_spread_ms,
+                         "latency_spread_ms_per_1k": result.latency_spread_ms, "size_bytes": result.size_bytes,
                          "train_rows": len(split.train), "dev_rows": len(dev), "classes": len(labels)})
     if len(report) <= MAX_CLASS_METRICS:
         tracker.log_metrics({metric_name(f"f1.{row['class']}"): row["f1"] for row in report})
@@ -113,19 +117,3 @@ def log_result(context, result: ModelResult) -> None:
                              f"{result.name} on dev ({choice.name} {result.dev[choice.name]:.3f})")
         tracker.log_file(tmp / "confusion_matrix.png", "plots")
         tracker.log_dict(report, "per_class_report.json")
-    result.size_bytes = log_model(context, result)
-    tracker.log_metrics({"size_bytes": result.size_bytes})
-
-
-def log_model(context, result: ModelResult) -> int:
-    """Save the model once as an MLflow pyfunc model (artifact path "model", loadable with
-    ``mlflow.pyfunc.load_model`` and registrable), log it, and return its size on disk."""
-    from textml.models.saving import MLFLOW_DATA_DIR
-    from textml.tracking.pyfunc import save_pyfunc
-
-    with tempfile.TemporaryDirectory(prefix="textml-pyfunc-") as tmp:
-        folder = save_pyfunc(result.model, Path(tmp) / "model", model_info(result, context),
-                             context.split.dev.texts[:3])
-        size = folder_bytes(folder / "data" / MLFLOW_DATA_DIR)
-        context.tracker.log_folder(folder, "model")
-    return size

@@ -17,28 +17,32 @@ code). gensim's native format is a pickle plus ``.npy`` arrays; textml reads it 
 unpickler that admits only the gensim and numpy classes those files hold
 (:data:`GENSIM_GLOBALS`) and loads arrays with ``allow_pickle=False``.
 
-That makes loading a textml folder *much* harder to abuse than loading a pickle, but it is
-not a guarantee: skops, fastText and gensim parse untrusted bytes, and a crafted file may
-still crash the process or exhaust memory. Load models from sources you trust. Folders
-written by older textml versions (``model.joblib``) are pickles and are still read; only
-do that for your own models.
+Integrity: the storage manifest records the size and sha256 of every file of the folder
+(key ``files``); loading checks them before reading a byte of the model, so a truncated
+download or a damaged copy is refused with one line instead of half-loading.
+
+This module writes folders; :mod:`textml.models.loading` reads them (and every other file
+textml accepts as a model). That makes loading a textml folder *much* harder to abuse than
+loading a pickle, but it is not a guarantee: skops, fastText and gensim parse untrusted
+bytes, and a crafted file may still crash the process or exhaust memory. Load models from
+sources you trust. Folders written by older textml versions (``model.joblib``) are pickles:
+they load only with ``trust_pickle=True`` (``--trust-pickle``).
 
 A folder may also be an MLflow model (``MLmodel`` + ``data/textml_model/``), as textml logs
-runs; :func:`load_model` reads the textml folder inside it without importing MLflow (and
-never unpickles MLflow's own files). URIs (``runs:/``, ``models:/NAME@alias``) are
-resolved to local folders by :func:`textml.tracking.registry.download_model`.
+runs; the loader reads the textml folder inside it without importing MLflow (and never
+unpickles MLflow's own files). URIs (``runs:/``, ``models:/NAME@alias``) are resolved to
+local folders by :func:`textml.tracking.registry.resolve_model`.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import pickle
 from pathlib import Path
 from typing import Iterable
 
-from textml.exceptions import ConfigError, DataError
-from textml.files import atomic_dir
+from textml.exceptions import ConfigError
+from textml.files import atomic_dir, sha256_file
 
 FORMAT = "textml-model/2"
 PIPELINE_FILE = "pipeline.skops"
@@ -48,6 +52,7 @@ LEGACY_FILE = "model.joblib"  # textml-model/1: one joblib pickle
 MLMODEL_FILE = "MLmodel"
 MLFLOW_DATA_DIR = "textml_model"  # name of the textml folder inside an MLflow model's data/
 STORAGE_KEY = "storage"
+FILES_KEY = "files"  # in the storage manifest: {relative path: {"size", "sha256"}} of every file
 
 # Types that skops does not trust by default but textml's own pipelines contain. Only
 # these (and skops' defaults: scikit-learn estimators, numpy, scipy) are loaded.
@@ -55,6 +60,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "sklearn.tree._tree.Tree",
     "sklearn.feature_selection._univariate_selection.chi2",  # SelectKBest(chi2): a function reference
     "textml.models.fasttext.FastTextClassifier",
+    "textml.models.calibration.CalibratedPipeline",  # the SVM pipelines: steps + a fitted temperature
     "textml.models.embeddings.Word2VecVectorizer",
     "textml.models.embeddings.FastTextVectorizer",
     "textml.models.embeddings.PretrainedVectorizer",
@@ -131,7 +137,8 @@ def save_model(model, folder: str | os.PathLike, info: dict, force: bool = False
             manifest.append({"path": path, "kind": kind, "file": name,
                              "class": f"{type(obj).__module__}.{type(obj).__qualname__}"})
         full = dict(info)
-        full[STORAGE_KEY] = {"format": FORMAT, "pipeline": PIPELINE_FILE, "native": manifest}
+        full[STORAGE_KEY] = {"format": FORMAT, "pipeline": PIPELINE_FILE, "native": manifest,
+                             FILES_KEY: file_records(tmp)}
         (tmp / INFO_FILE).write_text(json.dumps(full, indent=2, ensure_ascii=False, default=str) + "\n",
                                      encoding="utf-8")
     return Path(folder)
@@ -220,147 +227,18 @@ def _detach(obj, path: tuple = (), depth: int = 0):
     return obj, []
 
 
-# --------------------------------------------------------------------------- loading
+def file_records(folder: Path) -> dict[str, dict]:
+    """Size and sha256 of every file under ``folder`` but textml.json (which holds them)."""
+    out = {}
+    for file in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+        name = file.relative_to(folder).as_posix()
+        if name != INFO_FILE:
+            out[name] = {"size": file.stat().st_size, "sha256": sha256_file(file)}
+    return out
 
 
-def load_model(folder: str | os.PathLike, *, trusted: Iterable[str] = ()):
-    """Return ``(model, info)`` from a folder written by :func:`save_model`.
+def load_model(folder: str | os.PathLike, *, trusted: Iterable[str] = (), trust_pickle: bool = False):
+    """``(model, info)`` from a folder :func:`save_model` wrote (see :func:`textml.models.loading.load_model`)."""
+    from textml.models.loading import load_model as load
 
-    ``folder`` may also be an MLflow model folder logged by textml (``MLmodel`` +
-    ``data/textml_model``), e.g. ``download_run_folder(run_id, "model")``, or a folder in
-    the old ``model.joblib`` format (a pickle: only for models you trust). ``trusted``
-    names extra types to accept in ``pipeline.skops`` beyond :data:`TRUSTED_TYPES`.
-    For ``runs:/`` or ``models:/`` URIs use ``textml.tracking.registry.load_model_uri``.
-    """
-    folder = find_model_folder(folder)
-    info = json.loads((folder / INFO_FILE).read_text(encoding="utf-8")) if (folder / INFO_FILE).exists() else {}
-    storage = info.pop(STORAGE_KEY, None)
-    if storage is None:
-        return _load_legacy(folder), info
-    if storage.get("format") != FORMAT:
-        raise ConfigError(f"{folder} holds a model in format {storage.get('format')!r}; this textml reads "
-                          f"{FORMAT!r}: upgrade textml")
-    model = _load_skops(folder / storage.get("pipeline", PIPELINE_FILE), set(TRUSTED_TYPES) | set(trusted))
-    for part in storage.get("native", []):
-        file = _inside(folder, part["file"])
-        if part["kind"] == FASTTEXT:
-            from textml.models.fasttext import _load_native
-
-            native = _load_native(file)
-        elif part["kind"] == GENSIM:
-            native = _load_gensim(file, part.get("class", ""))
-        else:
-            raise ConfigError(f"{folder}: unknown native part kind {part['kind']!r}; upgrade textml")
-        model = _attach(model, part["path"], native, folder)
-    return model, info
-
-
-def find_model_folder(path: str | os.PathLike) -> Path:
-    """The textml model folder at ``path``, or inside the MLflow model folder at ``path``."""
-    folder = Path(path)
-    if not folder.exists():
-        raise DataError(f"model folder not found: {folder}")
-    if not folder.is_dir():
-        raise ConfigError(f"{folder} is a file, not a textml model folder; "
-                          f"write one with `textml train ... --out DIR`")
-    if (folder / PIPELINE_FILE).exists() or (folder / LEGACY_FILE).exists():
-        return folder
-    if (folder / MLMODEL_FILE).exists():
-        inner = folder / "data" / MLFLOW_DATA_DIR
-        if (inner / INFO_FILE).exists():
-            return inner
-        raise ConfigError(f"{folder} is an MLflow model but not one textml logged (no data/{MLFLOW_DATA_DIR}); "
-                          f"load it with mlflow.pyfunc.load_model instead")
-    raise ConfigError(f"{folder} is not a textml model folder (no {PIPELINE_FILE}); "
-                      f"write one with `textml train ... --out DIR`")
-
-
-def _inside(folder: Path, name: str) -> Path:
-    """``folder / name``, refusing names that escape the folder (``../``, absolute paths)."""
-    file = (folder / name).resolve()
-    if folder.resolve() not in file.parents:
-        raise DataError(f"{folder}/{INFO_FILE} names a file outside the model folder ({name!r}); refusing it")
-    if not file.is_file():
-        raise DataError(f"{folder} is incomplete: {name} is missing")
-    return file
-
-
-def _load_skops(file: Path, trusted: set[str]):
-    import skops.io as sio
-
-    if not file.is_file():
-        raise DataError(f"{file.parent} is incomplete: {file.name} is missing")
-    try:
-        untrusted = set(sio.get_untrusted_types(file=file))
-    except Exception as exc:
-        raise DataError(f"{file} is not a readable skops file ({type(exc).__name__}: {exc})") from None
-    refused = sorted(untrusted - trusted)
-    if refused:
-        raise DataError(f"{file} holds types textml does not trust: {', '.join(refused)}; refusing to load it "
-                        f"(if you made this file yourself, pass them as load_model(..., trusted=[...]))")
-    return sio.load(file, trusted=sorted(untrusted))
-
-
-def _attach(model, path: list, native, folder: Path):
-    """Put ``native`` back at ``path`` (as recorded by save) in the loaded model."""
-    if not path:
-        return native
-    target = model
-    try:
-        for kind, key in path[:-1]:
-            target = getattr(target, key) if kind == "attr" else target[key if not isinstance(target, (list, tuple)) else int(key)]
-        kind, key = path[-1]
-        if kind == "attr":
-            setattr(target, key, native)
-        else:
-            target[key if not isinstance(target, list) else int(key)] = native
-    except (AttributeError, KeyError, IndexError, TypeError) as exc:
-        raise DataError(f"{folder}: cannot put a native part back at {path} ({type(exc).__name__}: {exc}); "
-                        f"the folder is damaged or from another textml version") from None
-    return model
-
-
-class _GensimUnpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str):
-        if (module, name) in GENSIM_GLOBALS or (module == "numpy.dtypes" and name.endswith("DType")):
-            return super().find_class(module, name)
-        raise DataError(f"gensim file names {module}.{name}, which textml does not load (not one of the "
-                        f"gensim/numpy types its models hold); refusing it")
-
-
-def _restricted_unpickle(fname):
-    with open(fname, "rb") as handle:
-        return _GensimUnpickler(handle, encoding="latin1").load()
-
-
-def _load_gensim(file: Path, class_name: str):
-    """A gensim object saved with ``.save()``, unpickled with :class:`_GensimUnpickler`."""
-    if class_name not in GENSIM_CLASSES:
-        raise DataError(f"{file}: gensim class {class_name!r} is not one textml loads "
-                        f"({', '.join(sorted(GENSIM_CLASSES))})")
-    import importlib
-    from unittest import mock
-
-    import gensim.utils
-
-    module, _, name = class_name.rpartition(".")
-    cls = getattr(importlib.import_module(module), name)
-    # SaveLoad.load reads the main file (and any separately stored sparse matrices) with
-    # gensim.utils.unpickle: swap in the restricted unpickler for the duration of the load.
-    with mock.patch.object(gensim.utils, "unpickle", _restricted_unpickle):
-        try:
-            obj = cls.load(str(file))
-        except DataError:
-            raise
-        except Exception as exc:
-            raise DataError(f"cannot read gensim file {file} ({type(exc).__name__}: {exc})") from None
-    if not isinstance(obj, cls):
-        raise DataError(f"{file} holds {type(obj).__name__}, expected {name}")
-    return obj
-
-
-def _load_legacy(folder: Path):
-    """A ``model.joblib`` folder (textml < 0.2): a pickle, so only for models you trust."""
-    import joblib
-
-    return joblib.load(folder / LEGACY_FILE)
+    return load(folder, trusted=trusted, trust_pickle=trust_pickle)

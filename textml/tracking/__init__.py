@@ -26,8 +26,9 @@ SECRET_NAMES = frozenset({"api_key", "apikey", "access_token", "auth_token", "to
 EXPERIMENT_KIND_TAG = "mlflow.experimentKind"  # what MLflow 3's UI reads to show a training experiment
 EXPERIMENT_KIND = "custom_model_development"
 # MLflow retries an unreachable server for minutes by default; a user waits seconds, then reads why
-HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
-                 "MLFLOW_HTTP_REQUEST_TIMEOUT": "30"}
+# and it prints "View run ... at: URL" on stdout, which is textml's (--json) output channel
+ENV_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+                "MLFLOW_HTTP_REQUEST_TIMEOUT": "30", "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true"}
 
 
 def resolve_uri(uri: str | None = None) -> str:
@@ -51,7 +52,7 @@ def resolve_uri(uri: str | None = None) -> str:
 def use_mlflow(uri: str | None = None):
     """The mlflow module, pointed at ``uri`` (see :func:`resolve_uri`), with quiet loggers and
     bounded HTTP retries."""
-    for key, value in HTTP_DEFAULTS.items():
+    for key, value in ENV_DEFAULTS.items():
         os.environ.setdefault(key, value)
     import mlflow
 
@@ -62,7 +63,6 @@ def use_mlflow(uri: str | None = None):
     return mlflow
 
 
-_mlflow = use_mlflow  # removed once tracking.registry uses the public name
 
 
 def is_secret(name: str) -> bool:
@@ -218,12 +218,28 @@ class Tracker:
         self.mlflow.log_text(text, name)
 
 
+@contextlib.contextmanager
+def quiet_downloads():
+    """No per-file progress bars on stderr while textml downloads artifacts."""
+    key = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
+    before = os.environ.get(key)
+    os.environ[key] = "false"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = before
+
+
 def download_run_folder(run_id: str, folder: str, tracking_uri: str | None = None) -> Path:
     """Download a run's artifact folder (e.g. its model) to a temporary local folder."""
     mlflow = use_mlflow(tracking_uri)
     target = tempfile.mkdtemp(prefix="textml-run-")
     try:
-        return Path(mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=folder, dst_path=target))
+        with quiet_downloads():
+            return Path(mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=folder, dst_path=target))
     except Exception as exc:
         raise TrackingError(
             f"cannot read {folder!r} of run {run_id} from {resolve_uri(tracking_uri)} "
@@ -235,7 +251,8 @@ def read_run_text(run_id: str, name: str, tracking_uri: str | None = None) -> st
     """The text artifact ``name`` of run ``run_id`` (e.g. its ``run.toml``)."""
     mlflow = use_mlflow(tracking_uri)
     try:
-        return mlflow.artifacts.load_text(f"runs:/{run_id}/{name}")
+        with quiet_downloads():
+            return mlflow.artifacts.load_text(f"runs:/{run_id}/{name}")
     except Exception as exc:
         raise TrackingError(
             f"cannot read {name!r} of run {run_id} from {resolve_uri(tracking_uri)} ({type(exc).__name__}); "

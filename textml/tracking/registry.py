@@ -4,24 +4,30 @@ Versions are moved between roles with *aliases* (``champion``, ``challenger``, o
 name), never with stages, which MLflow deprecated. ``models:/NAME@champion`` always means
 the version the alias points at *now*; :func:`resolve_model` records which version that was.
 
-Model references accepted everywhere (:func:`resolve_model`, :func:`download_model`,
-:func:`load_model_uri`):
+Model references accepted everywhere (:func:`resolve_model`, :func:`load_model_ref`):
 
-- a local folder: a textml model folder, or an MLflow model folder logged by textml
+- a local path: a textml model folder, an MLflow model folder logged by textml, or a model
+  file (a supervised fastText ``.bin``; a ``.joblib`` pipeline only with ``trust_pickle``)
 - ``RUN_ID`` (32 hex digits) or ``runs:/RUN_ID/model`` (any artifact path)
 - ``models:/NAME@ALIAS``, ``models:/NAME/VERSION``, ``models:/NAME/latest`` (highest version)
+
+This is the one resolver of model references: commands that load a model call
+:func:`load_model_ref` (resolve, load with :func:`textml.models.loading.load_model_path`,
+remove the download); commands that load it elsewhere (worker processes, Spark executors)
+call :func:`resolve_model` once and ship the local path.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any, Iterable
 
 from textml.exceptions import ConfigError, TrackingError
+from textml.tracking import quiet_downloads
 
 RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 RUNS_URI = re.compile(r"^runs:/([^/]+)(?:/(.*))?$")
@@ -56,15 +62,8 @@ class ResolvedModel:
 
     def cleanup(self) -> None:
         """Remove the temporary folder a run or version was downloaded to (local paths stay)."""
-        import shutil
-
-        if not self.downloaded:
-            return
-        temp = Path(tempfile.gettempdir()).resolve()
-        for parent in [Path(self.path).resolve(), *Path(self.path).resolve().parents]:
-            if parent.name.startswith(DOWNLOAD_PREFIX) and parent.parent == temp:
-                shutil.rmtree(parent, ignore_errors=True)
-                return
+        if self.downloaded:
+            remove_download(self.path)
 
     @property
     def label(self) -> str:
@@ -81,9 +80,9 @@ class ResolvedModel:
 def _client(tracking_uri: str | None):
     from mlflow.tracking import MlflowClient
 
-    from textml.tracking import _mlflow, resolve_uri
+    from textml.tracking import use_mlflow, resolve_uri
 
-    _mlflow(tracking_uri)  # quiet loggers, set the URI
+    use_mlflow(tracking_uri)  # quiet loggers, set the URI
     return MlflowClient(tracking_uri=resolve_uri(tracking_uri))
 
 
@@ -98,33 +97,41 @@ def _not_found(exc: Exception) -> bool:
         code == "INVALID_PARAMETER_VALUE" and "not found" in _message(exc).lower())
 
 
-@contextlib.contextmanager
-def _quiet_downloads():
-    """No per-file progress bars on stderr while textml downloads a model."""
-    key = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
-    before = os.environ.get(key)
-    os.environ[key] = "false"
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = before
-
-
 def _temp_dir() -> str:
     return tempfile.mkdtemp(prefix=DOWNLOAD_PREFIX)
+
+
+def remove_download(path: str | os.PathLike) -> None:
+    """Remove the temporary ``textml-run-*`` folder holding ``path`` (anything else is left alone)."""
+    import shutil
+
+    path = Path(path).resolve()
+    temp = Path(tempfile.gettempdir()).resolve()
+    for parent in [path, *path.parents]:
+        if parent.name.startswith(DOWNLOAD_PREFIX) and parent.parent == temp:
+            shutil.rmtree(parent, ignore_errors=True)
+            return
+
+
+def is_tracked_ref(uri: str | os.PathLike) -> bool:
+    """Whether ``uri`` names a run or registered version (and is not an existing local path)."""
+    text = str(uri).strip()
+    return bool(text) and not Path(os.path.expanduser(text)).exists() and bool(
+        RUN_ID.match(text) or RUNS_URI.match(text) or text.startswith("models:/"))
 
 
 # ----------------------------------------------------------------------------- resolving
 
 
-def resolve_model(uri: str | os.PathLike, tracking_uri: str | None = None) -> ResolvedModel:
-    """Download (if needed) the model ``uri`` names and say which version/run it is."""
+def resolve_model(uri: str | os.PathLike, tracking_uri: str | None = None, *, what: str = "model") -> ResolvedModel:
+    """Download (if needed) the model ``uri`` names and say which version/run it is.
+
+    ``what`` names the model in messages (e.g. "fasttext model", "--idf model").
+    """
     text = str(uri).strip()
     if not text:
-        raise ConfigError("no model given; pass a model folder, a run id, runs:/RUN_ID/model or models:/NAME@ALIAS")
+        raise ConfigError(f"no {what} given; pass a model folder or file, a run id, runs:/RUN_ID/model "
+                          f"or models:/NAME@ALIAS")
     local = Path(os.path.expanduser(text))
     if local.exists():
         return ResolvedModel(local, text)
@@ -135,13 +142,13 @@ def resolve_model(uri: str | os.PathLike, tracking_uri: str | None = None) -> Re
         from textml.tracking import download_run_folder
 
         run_id, artifact = match.group(1), (match.group(2) or MODEL_ARTIFACT).strip("/")
-        with _quiet_downloads():
+        with quiet_downloads():
             path = download_run_folder(run_id, artifact, tracking_uri)
         return ResolvedModel(path, str(uri), run_id=run_id, downloaded=True)
     if text.startswith("models:/"):
         return _resolve_registered(text, tracking_uri)
-    raise ConfigError(f"model {text!r} not found: not a local folder, nor a run id, runs:/RUN_ID/model, "
-                      f"models:/NAME@ALIAS or models:/NAME/VERSION")
+    raise ConfigError(f"{what} {text!r} not found: not a local file or folder, nor a run id (32 hex digits), "
+                      f"runs:/RUN_ID/model, models:/NAME@ALIAS or models:/NAME/VERSION")
 
 
 def _resolve_registered(text: str, tracking_uri: str | None) -> ResolvedModel:
@@ -172,7 +179,7 @@ def _resolve_registered(text: str, tracking_uri: str | None) -> ResolvedModel:
         raise TrackingError(f"cannot resolve {text} in {_uri(tracking_uri)}: {_message(exc)}") from None
     pinned = f"models:/{version.name}/{version.version}"  # the version the alias meant now
     try:
-        with _quiet_downloads():
+        with quiet_downloads():
             path = mlflow.artifacts.download_artifacts(artifact_uri=pinned, dst_path=_temp_dir())
     except Exception as exc:
         raise TrackingError(f"cannot download {pinned} ({text}) from {_uri(tracking_uri)}: {_message(exc)}") from None
@@ -185,15 +192,30 @@ def download_model(uri: str | os.PathLike, tracking_uri: str | None = None) -> P
     return resolve_model(uri, tracking_uri).path
 
 
-def load_model_uri(uri: str | os.PathLike, tracking_uri: str | None = None):
-    """``(model, info)`` for any model reference (a downloaded copy is removed after loading)."""
-    from textml.models.saving import load_model
+def load_model_ref(ref: str | os.PathLike, tracking_uri: str | None = None, *, trust_pickle: bool = False,
+                   trusted: Iterable[str] = ()) -> tuple[Any, dict, ResolvedModel]:
+    """``(model, info, source)`` for any model reference: the one loader of every command.
 
-    resolved = resolve_model(uri, tracking_uri)
+    ``ref``: a model folder or file, a run id, ``runs:/RUN_ID/PATH`` or ``models:/NAME@ALIAS``
+    (see the module docstring); ``info``: its textml.json (``{}`` for bare files); ``source``:
+    the :class:`ResolvedModel` (``.label``, ``.describe()``; its download is already removed).
+    Pickles (``.joblib``/``.pkl`` files, old ``model.joblib`` folders) are refused with a
+    ConfigError unless ``trust_pickle``; ``trusted`` names extra skops types to accept.
+    """
+    from textml.models.loading import load_model_path
+
+    resolved = resolve_model(ref, tracking_uri)
     try:
-        return load_model(resolved.path)
+        model, info = load_model_path(resolved.path, trust_pickle=trust_pickle, trusted=trusted)
     finally:
         resolved.cleanup()
+    return model, info, resolved
+
+
+def load_model_uri(uri: str | os.PathLike, tracking_uri: str | None = None, *, trust_pickle: bool = False):
+    """``(model, info)`` for any model reference: :func:`load_model_ref` without the source."""
+    model, info, _ = load_model_ref(uri, tracking_uri, trust_pickle=trust_pickle)
+    return model, info
 
 
 def _uri(tracking_uri: str | None) -> str:
@@ -212,8 +234,6 @@ def _quote(name: str) -> str:
 def register(run: str, name: str, tracking_uri: str | None = None, artifact_path: str = MODEL_ARTIFACT) -> dict:
     """Register the MLflow model a textml run logged (``RUN_ID`` or ``runs:/RUN_ID/model``)
     as a new version of ``name`` (created if needed). Returns the version's description."""
-    from mlflow.store.artifact.runs_artifact_repo import RunsArtifactRepository
-
     text = str(run).strip()
     if match := RUNS_URI.match(text):
         run_id, artifact_path = match.group(1), (match.group(2) or artifact_path).strip("/")
@@ -229,24 +249,40 @@ def register(run: str, name: str, tracking_uri: str | None = None, artifact_path
     except Exception as exc:
         raise ConfigError(f"run {run_id} not found in {_uri(tracking_uri)} ({_message(exc)}); "
                           f"check the run id and --tracking-uri") from None
-    files = {a.path for a in client.list_artifacts(run_id, artifact_path)}
-    if f"{artifact_path}/MLmodel" not in files:
-        raise ConfigError(f"run {run_id} has no MLflow model at {artifact_path!r} (runs logged by textml "
-                          f"before models were logged as MLflow models have none: train it again)")
+    model_uri = _logged_model_uri(client, run_info, artifact_path)
     tags, description = _version_tags(run_info, client)
     source_uri = f"runs:/{run_id}/{artifact_path}"
+    import mlflow
+
     try:
         try:
             client.create_registered_model(name, description="Registered with `textml models register`.")
         except Exception as exc:
             if getattr(exc, "error_code", "") not in ("RESOURCE_ALREADY_EXISTS", "ALREADY_EXISTS"):
                 raise
-        version = client.create_model_version(
-            name=name, source=RunsArtifactRepository.get_underlying_uri(source_uri, _uri(tracking_uri)),
-            run_id=run_id, tags=tags, description=description)
+        registered = mlflow.register_model(model_uri, name, tags=tags)
+        version = client.update_model_version(name, registered.version, description=description)
     except Exception as exc:
         raise TrackingError(f"cannot register {source_uri} as {name!r}: {_message(exc)}") from None
-    return _describe_version(version) | {"source_uri": source_uri}
+    return _describe_version(client.get_model_version(name, version.version)) | {"source_uri": source_uri}
+
+
+def _logged_model_uri(client, run, artifact_path: str) -> str:
+    """``models:/<model_id>`` of the MLflow 3 logged model ``artifact_path`` of ``run``, or the
+    ``runs:/`` URI of a model logged as run artifacts (older textml runs)."""
+    run_id = run.info.run_id
+    try:
+        logged = client.search_logged_models(experiment_ids=[run.info.experiment_id],
+                                             filter_string=f"source_run_id = '{run_id}'")
+    except Exception:
+        logged = []
+    for model in logged:
+        if model.name == artifact_path:
+            return f"models:/{model.model_id}"
+    if f"{artifact_path}/MLmodel" in {a.path for a in client.list_artifacts(run_id, artifact_path)}:
+        return f"runs:/{run_id}/{artifact_path}"
+    raise ConfigError(f"run {run_id} has no MLflow model named {artifact_path!r} (compare, train and tune runs "
+                      f"log one; a tune trial or a diagnose run does not): register a train or compare run")
 
 
 def _version_tags(run, client) -> tuple[dict, str]:
@@ -262,7 +298,7 @@ def _version_tags(run, client) -> tuple[dict, str]:
     description = f"{model} from run {run.info.run_id}"
     if metric and f"dev_{metric}" in run.data.metrics:
         value = run.data.metrics[f"dev_{metric}"]
-        out.update({"textml.primary_metric": metric, f"textml.dev_{metric}": f"{value:.6g}"})
+        out.update({"textml.primary_metric": metric, f"textml.dev_{metric}": f"{value:.10g}"})
         description += f": dev {metric} {value:.4f}"
     for key, value in tags.items():
         if key.startswith("data.") or key == "textml.test_read":
