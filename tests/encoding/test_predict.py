@@ -31,16 +31,25 @@ def test_top_k_labels_and_probabilities_match_the_model(tmp_path, inputs, titles
     assert result.rows == len(texts) and result.score_name == "prob"
 
 
-def test_models_without_probabilities_give_scores(tmp_path, inputs, texts, svm_model):
-    from textml.models.saving import load_model
+def test_a_model_without_probabilities_is_refused_saying_what_to_do(tmp_path, inputs, svm_model):
+    with pytest.raises(ConfigError, match="no predict_proba.*CalibratedPipeline"):
+        predict_file(svm_model, inputs["parquet"], tmp_path / "p.parquet", top_k=2, **FAST)
+    assert not (tmp_path / "p.parquet").exists()
 
-    result = predict_file(svm_model, inputs["parquet"], tmp_path / "p.parquet", top_k=2, **FAST)
+
+def test_the_registry_svm_gives_its_calibrated_probabilities(tmp_path, inputs, titles, texts):
+    from textml.evaluation.metrics import class_probabilities
+    from textml.models.registry import make_model
+    from textml.models.saving import load_model, save_model
+
+    folder = save_model(make_model("bow-svm").fit(titles.text, titles.label), tmp_path / "svm", {"model": "bow-svm"})
+    result = predict_file(folder, inputs["parquet"], tmp_path / "p.parquet", top_k=2, **FAST)
     got = pd.read_parquet(tmp_path / "p.parquet")
-    model = load_model(svm_model)[0]
-    assert list(got.columns) == ["id", "label", "score", "label_2", "score_2"]
+    model = load_model(folder)[0]
+    proba = class_probabilities(model, texts)
+    assert list(got.columns) == ["id", "label", "prob", "label_2", "prob_2"] and result.score_name == "prob"
     assert got.label.tolist() == list(model.predict(texts))
-    np.testing.assert_array_equal(got.score.to_numpy(), model.decision_function(texts).max(axis=1))
-    assert result.score_name == "score"
+    np.testing.assert_allclose(got[["prob", "prob_2"]].to_numpy(), -np.sort(-proba, axis=1)[:, :2], rtol=1e-12)
 
 
 def test_a_native_fasttext_model_predicts_as_the_fasttext_classifier_does(tmp_path, inputs, texts, fasttext_bin):

@@ -8,16 +8,25 @@ the real method. Everything behind that conversion (fit/predict/transform, class
 probabilities, pickling, cloning, determinism, sample-order and subset invariance, error
 on unfitted use, ...) is the real estimator's code.
 
+``CalibratedPipeline`` (a meta-estimator) is checked both directly, with numeric steps, and
+in the registry SVMs' shape (TF-IDF + LinearSVC) through the same adapter.
+
 Checks expected to fail are listed with the reason in ``EXPECTED_FAILED``: they test numeric
 input validation (NaN/inf, complex numbers, sparse matrices, feature counts), which does not
-apply to text, or a convention textml deliberately differs from.
+apply to text, a convention textml deliberately differs from, or (for ``CalibratedPipeline``)
+what scikit-learn's own ``Pipeline`` is expected to fail.
 """
 
 from __future__ import annotations
 
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.naive_bayes import GaussianNB
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from tests.numeric_rows import NumericRows
+from textml.models.calibration import CalibratedPipeline
 from textml.models.embeddings import FastTextVectorizer, Word2VecVectorizer
 from textml.models.fasttext import FastTextClassifier
 
@@ -28,6 +37,28 @@ class NumericFastTextClassifier(NumericRows, FastTextClassifier):
 
     def predict_proba(self, X):  # predict() goes through predict_proba()
         return super().predict_proba(self._texts(X))
+
+
+class NumericCalibratedPipeline(NumericRows, CalibratedPipeline):
+    """The registry SVMs' shape: text features + LinearSVC, calibrated (texts from rows)."""
+
+    def fit(self, X, y=None):
+        return super().fit(self._texts(X, fitting=True), y)
+
+    def predict(self, X):
+        return super().predict(self._texts(X))
+
+    def predict_proba(self, X):
+        return super().predict_proba(self._texts(X))
+
+    def predict_log_proba(self, X):
+        return super().predict_log_proba(self._texts(X))
+
+    def decision_function(self, X):
+        return super().decision_function(self._texts(X))
+
+    def score(self, X, y, sample_weight=None):
+        return super().score(self._texts(X), y, sample_weight=sample_weight)
 
 
 class NumericWord2VecVectorizer(NumericRows, Word2VecVectorizer):
@@ -71,11 +102,20 @@ NUMERIC_VALIDATION = {
     "check_estimator_sparse_tag": "sparse matrices are not texts",
 }
 
+# scikit-learn's own Pipeline is expected to fail these two (its PER_ESTIMATOR_XFAIL_CHECKS).
+PIPELINE = {
+    "check_dont_overwrite_parameters": "Pipeline fits its `steps` in place (sklearn x-fails Pipeline on this)",
+    "check_estimators_overwrite_params": "Pipeline fits its `steps` in place (sklearn x-fails Pipeline on this)",
+}
+
 EXPECTED_FAILED = {
-    # Complex *labels* are rejected by the classifier itself (sklearn's target checks).
+    # Complex *labels* are rejected by the classifiers themselves (sklearn's target checks).
     "NumericFastTextClassifier": {
         k: v for k, v in NUMERIC_VALIDATION.items() if k != "check_complex_data"
     },
+    "CalibratedPipeline": {**PIPELINE},
+    "NumericCalibratedPipeline": {**{k: v for k, v in NUMERIC_VALIDATION.items() if k != "check_complex_data"},
+                                  **PIPELINE},
     "NumericWord2VecVectorizer": {**NUMERIC_VALIDATION},
     "NumericFastTextVectorizer": {**NUMERIC_VALIDATION},
 }
@@ -88,6 +128,9 @@ def expected_failed_checks(estimator):
 @parametrize_with_checks(
     [
         NumericFastTextClassifier(epoch=10, dim=10),
+        CalibratedPipeline([("clf", LinearSVC())]),  # temperature-scaled decision_function
+        CalibratedPipeline([("scale", StandardScaler()), ("clf", GaussianNB())]),  # ... and predict_proba
+        NumericCalibratedPipeline([("tfidf", TfidfVectorizer(token_pattern=r"\S+")), ("clf", LinearSVC())]),
         NumericWord2VecVectorizer(vector_size=8, epochs=2, min_count=1),
         NumericFastTextVectorizer(vector_size=8, epochs=2, min_count=1, bucket=1000),
     ],

@@ -55,7 +55,10 @@ def test_the_logged_model_has_signature_example_and_no_pickle(compared, ship_sto
 
 def test_runs_keep_a_model_artifact_that_errors_can_read(compared, ship_store, ship_split_dir):
     client = MlflowClient(tracking_uri=ship_store)
-    assert "model" in {a.path for a in client.list_artifacts(compared["bow-svm"]["run_id"])}
+    run = client.get_run(compared["bow-svm"]["run_id"])
+    logged = client.search_logged_models(experiment_ids=[run.info.experiment_id],
+                                         filter_string=f"source_run_id = '{run.info.run_id}'")
+    assert [m.name for m in logged] == ["model"]
     result = ok(run_textml("errors", ship_split_dir, "--run", compared["bow-svm"]["run_id"], "--size", "5",
                            "--tracking-uri", ship_store, "--experiment", "shipping", "--quiet"))
     assert "dev mistakes" in result.stdout
@@ -65,6 +68,7 @@ def test_a_logged_model_is_an_mlflow_logged_model_of_its_run(ship_split_dir, shi
     """Logged with mlflow.pyfunc.log_model: it shows in the run's Models tab, its size is the
     textml folder's bytes, and runs:/RUN_ID/model still finds it."""
     import mlflow
+    import pandas as pd
     from mlflow.tracking import MlflowClient
 
     from textml.data.split import load_split
@@ -81,7 +85,8 @@ def test_a_logged_model_is_an_mlflow_logged_model_of_its_run(ship_split_dir, shi
     assert found.source_run_id == run_id and found.name == "model"
     assert logged.size_bytes > 1000
     loaded = mlflow.pyfunc.load_model(f"runs:/{run_id}/model")
-    assert list(loaded.predict(split.dev.texts[:2])["label"]) == list(model.predict(split.dev.texts[:2]))
+    texts = list(split.dev.texts[:2])
+    assert list(loaded.predict(pd.DataFrame({"text": texts}))["label"]) == list(model.predict(texts))
 
 
 def test_pyfunc_reads_texts_in_every_documented_shape(compared, ship_store, dev_texts, request):

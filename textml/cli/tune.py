@@ -19,7 +19,8 @@ from textml.cli.options import model_options, progress_sink, run_options
 @click.option("--autotune-seconds", default=120, show_default=True, type=click.IntRange(5, 24 * 3600),
               help="Time budget of fastText's autotune.")
 @click.option("--autotune-model-size", default=None, metavar="SIZE",
-              help="Quantise to at most this size with fastText's autotune, e.g. 2M.")
+              help="Largest model fastText's autotune may pick (it quantises to fit), e.g. 2M "
+                   "[default: 4x the size of the default fastText model].")
 @click.option("--n-jobs", default=-1, show_default=True, type=int, help="Parallel trials (-1: all cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @run_options("tune")
@@ -40,8 +41,10 @@ def tune(spec, as_json, quiet):
         return
     metric_name = outcome.choice.name
     best = outcome.best.dev[metric_name]
+    searched = (f"fastText's autotune ({spec.settings.get('autotune_seconds', 120)} s budget)"
+                if spec.settings.get("strategy") == "fasttext-autotune" else f"{len(outcome.trials)} trials")
     click.echo(f"{outcome.model_name}: dev {metric_name} {outcome.default_score:.4f} (defaults) -> {best:.4f} "
-               f"(tuned), {len(outcome.trials)} trials")
+               f"(tuned), {searched}; best model {outcome.best.size_bytes / 1e6:.1f} MB")
     click.echo("best params:")
     for key, value in sorted(outcome.best_params.items()):
         click.echo(f"  {format_param(key, value)}")

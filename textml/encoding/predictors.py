@@ -3,14 +3,15 @@
 MODEL is a folder written by ``textml train --out``, an MLflow run id or ``runs:/`` URI of
 a run that logged one, a joblib file holding a fitted pipeline, or a supervised fastText
 ``.bin``/``.ftz`` file (read as textml's ``FastTextClassifier``, so labels and texts are
-handled as in training). The top-k labels are ranked by ``predict_proba`` when the model
-has it (scores named ``prob``), else by ``decision_function`` (scores named ``score``:
-margins, not probabilities); the first label is what the model's ``predict`` gives.
+handled as in training). The top-k labels are ranked by the model's class probabilities
+(:func:`textml.evaluation.metrics.class_probabilities`, the numbers the MLflow pyfunc model
+gives too), in columns named ``prob``; the first label is what the model's ``predict``
+gives. A model without ``predict_proba`` is refused when loaded, saying what to do.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -37,18 +38,13 @@ class PredictorSpec:
     path: str
     top_k: int = 1
     source: str = ""
+    trust_pickle: bool = False  # load .joblib/.pkl files and old model.joblib folders (they run code)
 
     def load(self) -> "Predictor":
-        from textml.encoding.encoders import FASTTEXT_SUFFIXES, PICKLE_SUFFIXES, _load_object
+        from textml.models.loading import load_model_path
 
-        path = Path(self.path)
-        if path.is_file() and path.suffix.lower() in FASTTEXT_SUFFIXES:
-            predictor = SklearnPredictor(_fasttext_classifier(path), self.top_k, str(path))
-        elif path.is_dir() or path.suffix.lower() in PICKLE_SUFFIXES:
-            predictor = SklearnPredictor(_load_object(path, "predict"), self.top_k, str(path))
-        else:
-            raise ConfigError(f"{path}: expected a model folder (from `textml train --out`), a .joblib "
-                              f"pipeline or a supervised fastText .bin file")
+        model, _ = load_model_path(self.path, trust_pickle=self.trust_pickle)
+        predictor = SklearnPredictor(model, self.top_k, str(self.path))
         predictor.spec = self
         return predictor
 
@@ -56,7 +52,7 @@ class PredictorSpec:
         return [Path(self.path)]
 
     def relocated(self, mapping: dict[str, str]) -> "PredictorSpec":
-        return PredictorSpec(mapping.get(self.path, self.path), self.top_k, self.source)
+        return replace(self, path=mapping.get(self.path, self.path))
 
     def describe(self) -> dict:
         from textml.encoding.sources import describe_source
@@ -69,14 +65,18 @@ class PredictorSpec:
         cleanup_download(self.source, self.path)
 
 
-def resolve_predictor(model: str, top_k: int = 1, tracking_uri: str | None = None) -> PredictorSpec:
-    """A spec for MODEL (a path, run id or runs:/ URI; runs are downloaded here, once)."""
-    from textml.encoding.sources import resolve_source
+def resolve_predictor(model: str, top_k: int = 1, tracking_uri: str | None = None, *,
+                      trust_pickle: bool = False) -> PredictorSpec:
+    """A spec for MODEL (a path, run id, runs:/ or models:/ URI; runs are downloaded here, once).
+
+    ``trust_pickle`` lets the spec load a pickle (see :func:`textml.models.loading.load_model_path`).
+    """
+    from textml.tracking.registry import resolve_model
 
     if top_k < 1:
         raise ConfigError("--top-k must be at least 1")
-    path = resolve_source(model, tracking_uri, what="model")
-    return PredictorSpec(str(path), top_k, str(model))
+    path = resolve_model(model, tracking_uri).path
+    return PredictorSpec(str(path), top_k, str(model), trust_pickle)
 
 
 class Predictor:
@@ -106,31 +106,13 @@ class SklearnPredictor(Predictor):
         self.classes_array = np.asarray([str(c) for c in classes], dtype=str)
         self.classes = list(self.classes_array)
         self.k = min(k, len(self.classes))
-        if hasattr(model, "predict_proba"):
-            self.method, self.score_name = "predict_proba", "prob"
-        elif hasattr(model, "decision_function"):
-            self.method, self.score_name = "decision_function", "score"
-        else:
-            raise ConfigError(f"{where}: the model has neither predict_proba nor decision_function")
+        from textml.evaluation.metrics import require_probabilities
+
+        require_probabilities(model, where)
 
     def transform(self, texts):
+        from textml.evaluation.metrics import class_probabilities
+
         if not len(texts):
             return Predictions(np.empty((0, self.k), dtype=str), np.empty((0, self.k)))
-        scores = np.asarray(getattr(self.model, self.method)(list(texts)), dtype=float)
-        if scores.ndim == 1:  # binary decision_function: margin for classes_[1]
-            scores = np.column_stack([-scores, scores])
-        return top_k(scores, self.classes_array, self.k)
-
-
-def _fasttext_classifier(path: Path):
-    """A supervised fastText .bin as textml's FastTextClassifier (labels decoded, texts cleaned)."""
-    from textml.exceptions import DataError
-    from textml.models.fasttext import FastTextClassifier
-
-    try:
-        return FastTextClassifier.load(path)
-    except DataError as exc:
-        if "not a supervised" in str(exc):
-            raise ConfigError(f"{path} is an unsupervised fastText model (word vectors only); it cannot "
-                              f"predict. Use it with `textml encode --encoder fasttext:PATH`") from None
-        raise
+        return top_k(class_probabilities(self.model, list(texts)), self.classes_array, self.k)

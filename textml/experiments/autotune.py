@@ -10,7 +10,9 @@ metric, and return its hyperparameters so the estimator can be refitted reproduc
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -33,6 +35,28 @@ def _find_fasttext(model) -> tuple[FastTextClassifier, str]:
     raise ConfigError("fasttext-autotune needs a pipeline ending in a FastTextClassifier")
 
 
+@contextlib.contextmanager
+def _captured_stderr(path: Path):
+    """fastText's C++ autotune prints its progress (and its own "Best score", which is not our
+    metric) straight to file descriptor 2 whatever ``verbose`` says: send it to ``path``."""
+    import sys
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "wb") as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield path
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def _trial_count(log: str) -> int:
+    counts = re.findall(r"Trials:\s*(\d+)", log)
+    return int(counts[-1]) if counts else 0
+
+
 def autotune_metric(choice) -> tuple[str, str]:
     """fastText's ``autotuneMetric`` for our primary metric, and what it means."""
     if choice.name == "f1" and choice.positive is not None:
@@ -46,8 +70,23 @@ def _write(path: Path, texts, labels, normalize: bool) -> None:
     write_fasttext(path, texts, labels, clean=lambda text: clean_text(text, normalize))
 
 
-def fasttext_autotune(context, model, seconds: int, model_size: str | None):
-    """Run fastText's autotune on the context's train/dev; return (best params for ``model``, [Trial])."""
+SIZE_FACTOR = 4  # default size limit: 4x the default model (unbounded autotune picked a 2.6 GB model for +0.005)
+
+
+def default_size_limit(default_model) -> str:
+    """fastText's ``autotuneModelSize`` when none is given: 4x the fitted default model."""
+    estimator, _ = _find_fasttext(default_model)
+    with tempfile.TemporaryDirectory(prefix="textml-autotune-") as tmp:
+        path = Path(tmp) / "default.bin"
+        estimator.model_.save_model(str(path))
+        return f"{max(1, round(SIZE_FACTOR * path.stat().st_size / 1e6))}M"
+
+
+def fasttext_autotune(context, model, seconds: int, model_size: str | None, default_model=None):
+    """Run fastText's autotune on the context's train/dev; return (best params for ``model``, [Trial]).
+
+    Without ``model_size`` the search is limited to 4x the size of ``default_model`` (fastText
+    quantises to stay under it)."""
     import fasttext
 
     from textml.experiments.runner import predict_and_score
@@ -55,6 +94,8 @@ def fasttext_autotune(context, model, seconds: int, model_size: str | None):
 
     estimator, prefix = _find_fasttext(model)
     choice, split = context.choice, context.split
+    if not model_size and default_model is not None:
+        model_size = default_size_limit(default_model)
     metric, meaning = autotune_metric(choice)
     with tempfile.TemporaryDirectory(prefix="textml-autotune-") as tmp:
         train_file, dev_file = Path(tmp) / "train.txt", Path(tmp) / "dev.txt"
@@ -67,8 +108,10 @@ def fasttext_autotune(context, model, seconds: int, model_size: str | None):
         if model_size:
             options["autotuneModelSize"] = model_size
         start = time.perf_counter()
-        native = fasttext.train_supervised(input=str(train_file), **options)
+        with _captured_stderr(Path(tmp) / "autotune.log") as log:
+            native = fasttext.train_supervised(input=str(train_file), **options)
         elapsed = time.perf_counter() - start
+        trials = _trial_count(log.read_text(encoding="utf-8", errors="replace"))
         args = native.f.getArgs()
         found = {name: getattr(args, name) for name in TUNED_ARGS}
         found["loss"] = str(found["loss"]).rsplit(".", 1)[-1]
@@ -82,7 +125,9 @@ def fasttext_autotune(context, model, seconds: int, model_size: str | None):
         found_params = {f"{prefix}{k}": (int(v) if isinstance(v, (int, np.integer)) and not isinstance(v, bool)
                                          else float(v) if isinstance(v, float) else v) for k, v in found.items()}
         trial = Trial("autotune", found_params, float(dev_score), elapsed)
-        trial.extra = {"autotuned_size_bytes": size.stat().st_size}
-    context.tracker.set_tags({"textml.autotune_metric": metric})
-    context.say(f"fastText autotune: dev {choice.name} {dev_score:.4f} with {found}")
+        trial.extra = {"autotuned_size_bytes": size.stat().st_size, "autotune_trials": trials}
+    context.tracker.set_tags({"textml.autotune_metric": metric, "textml.autotune_model_size": model_size or ""})
+    context.say(f"fastText autotune: {trials} trials; dev {choice.name} {dev_score:.4f}, "
+                f"model {trial.extra['autotuned_size_bytes'] / 1e6:.1f} MB"
+                + (f" (limit {model_size})" if model_size else "") + f", with {found}")
     return found_params, [trial]

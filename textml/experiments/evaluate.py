@@ -21,7 +21,7 @@ from typing import Sequence
 import numpy as np
 
 from textml.exceptions import ConfigError
-from textml.evaluation.metrics import MetricChoice, model_scores, positive_scores, score
+from textml.evaluation.metrics import MetricChoice, class_probabilities, positive_scores, score
 from textml.experiments.context import Progress, RunContext
 from textml.experiments.spec import RunSpec
 DEFAULT_RESAMPLES = 1000
@@ -145,12 +145,12 @@ def evaluate(spec: RunSpec, progress: Progress | None = None, tags: dict | None 
         say(f"{resolved.label}: predicting {len(texts):,} texts ...")
         y_pred = np.asarray([str(p) for p in pipeline.predict(texts)], dtype=object)
         classes = [str(c) for c in getattr(pipeline, "classes_", [])]
-        raw_scores = model_scores(pipeline, texts)
-        metrics = score(y_true, y_pred, choice, raw_scores, classes or None)
+        probabilities = class_probabilities(pipeline, texts)
+        metrics = score(y_true, y_pred, choice, probabilities, classes or None)
         pos = None
         if choice.name == "average_precision":
-            pos = positive_scores(raw_scores, classes, choice.positive) if raw_scores is not None and \
-                choice.positive in classes else (y_pred == choice.positive).astype(float)
+            pos = (positive_scores(probabilities, classes, choice.positive) if choice.positive in classes
+                   else (y_pred == choice.positive).astype(float))
         scores_of.append(pos)
         evaluations.append(ModelEvaluation(
             label=resolved.label, model=info.get("model"), source=resolved.describe(), metrics=metrics,

@@ -11,7 +11,7 @@ import numpy as np
 
 from textml import __version__
 from textml.evaluation.cost import measure_latency
-from textml.evaluation.metrics import MetricChoice, model_scores, score
+from textml.evaluation.metrics import MetricChoice, class_probabilities, score
 from textml.evaluation.plots import confusion_matrix_png, per_class_report
 
 
@@ -43,7 +43,7 @@ class ModelResult:
 def predict_and_score(model, data, choice: MetricChoice) -> tuple[np.ndarray, dict[str, float]]:
     """``model``'s predictions on ``data`` and every metric textml reports on them."""
     predicted = np.asarray(model.predict(data.texts), dtype=object)
-    metrics = score(data.labels, predicted, choice, model_scores(model, data.texts),
+    metrics = score(data.labels, predicted, choice, class_probabilities(model, data.texts),
                     getattr(model, "classes_", None))
     return predicted, metrics
 

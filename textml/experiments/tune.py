@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -159,6 +160,9 @@ def tune(spec: RunSpec, progress: Progress | None = None, tags: dict | None = No
     if not 1 <= n_iter <= MAX_TRIALS:
         raise ConfigError(f"--n-iter must be between 1 and {MAX_TRIALS:,}, got {n_iter:,}")
     n_jobs = check_n_jobs(settings["n_jobs"])
+    size = settings["autotune_model_size"]
+    if size is not None and not re.fullmatch(r"[1-9][0-9]*[KMG]?", str(size)):
+        raise ConfigError(f"--autotune-model-size {size!r} is not a size like 500K, 2M or 1G")
     context = RunContext(spec, progress)
     choice, split, say = context.choice, context.split, context.say
     base = context.make_model()  # a bad --param fails before any run is opened
@@ -171,8 +175,8 @@ def tune(spec: RunSpec, progress: Progress | None = None, tags: dict | None = No
         if strategy == "fasttext-autotune":
             from textml.experiments.autotune import fasttext_autotune
 
-            best_params, trials = fasttext_autotune(context, context.make_model(), int(settings["autotune_seconds"]),
-                                                    settings["autotune_model_size"])
+            _, trials = fasttext_autotune(context, context.make_model(), int(settings["autotune_seconds"]),
+                                          settings["autotune_model_size"], default_model=default.model)
         else:
             texts, labels, cv = context.train_dev_folds()
             scorer = make_scorer_for(choice)
@@ -192,11 +196,12 @@ def tune(spec: RunSpec, progress: Progress | None = None, tags: dict | None = No
                 grid_search = GridSearchCV(context.make_model(), grid, scoring=scorer, cv=cv,
                                            refit=False, n_jobs=n_jobs, error_score=np.nan).fit(texts, labels)
             trials += _trials(grid_search, "grid")
-            # the defaults compete too, so tuning never hands back something worse than them
-            defaults = base.get_params()
-            trials.insert(0, Trial("default", {k: defaults[k] for k in entry.search_space if k in defaults},
-                                   default.dev[choice.name], default.fit_seconds))
-            best_params = max((t for t in trials if not math.isnan(t.score)), key=lambda t: t.score).params
+        # the defaults compete too, so tuning never hands back something worse than them
+        defaults = base.get_params()
+        tuned_names = {k for t in trials for k in t.params} | set(entry.search_space)
+        trials.insert(0, Trial("default", {k: defaults[k] for k in sorted(tuned_names) if k in defaults},
+                               default.dev[choice.name], default.fit_seconds))
+        best_params = max((t for t in trials if not math.isnan(t.score)), key=lambda t: t.score).params
         best_params = {k: _jsonable(v) if isinstance(v, (np.integer, np.floating)) else v
                        for k, v in best_params.items()}
         for index, trial in enumerate(trials):

@@ -1,8 +1,11 @@
 """The built-in named pipelines, each declared once with its search space and cost note.
 
 Every factory returns an unfitted scikit-learn ``Pipeline`` that takes raw texts and ends in
-a step named ``"clf"`` with ``predict_proba`` or ``decision_function``. Search-space keys
-are that pipeline's parameter names (``"tfidf__min_df"``, ``"clf__C"``, ...), for
+a step named ``"clf"`` with ``predict_proba`` (class probabilities, columns as ``classes_``:
+what :func:`textml.evaluation.metrics.class_probabilities` reads). The linear SVMs, which
+only have margins, are :class:`textml.models.calibration.CalibratedPipeline` (a Pipeline with
+the same steps and parameter names, whose ``predict_proba`` is temperature-scaled margins).
+Search-space keys are that pipeline's parameter names (``"tfidf__min_df"``, ``"clf__C"``, ...), for
 ``RandomizedSearchCV(make_model(name), spec.search_space)``.
 
 Factory options: the bag-of-words models and ``fasttext`` take ``spacy_lang`` (e.g. "en": spaCy
@@ -28,8 +31,13 @@ from textml.models.registry import register_model
 # ----------------------------------------------------------------------------- helpers
 
 
-def _pipeline(steps, spacy_lang=None, stop_words=False):
-    """A Pipeline of ``steps``, preceded by spaCy normalisation when ``spacy_lang`` is set."""
+def _pipeline(steps, spacy_lang=None, stop_words=False, calibrate_seed=None):
+    """A Pipeline of ``steps``, preceded by spaCy normalisation when ``spacy_lang`` is set.
+
+    With ``calibrate_seed`` (for classifiers with margins only: the linear SVMs) it is a
+    :class:`~textml.models.calibration.CalibratedPipeline`: the same steps and parameters,
+    plus ``predict_proba`` = softmax(margins / T), T fitted on held-out training rows.
+    """
     from sklearn.pipeline import Pipeline
 
     if spacy_lang is not None:
@@ -40,6 +48,10 @@ def _pipeline(steps, spacy_lang=None, stop_words=False):
         from textml.exceptions import ConfigError
 
         raise ConfigError("stop_words=True needs spacy_lang= (stop-word lists are per language)")
+    if calibrate_seed is not None:
+        from textml.models.calibration import CalibratedPipeline
+
+        return CalibratedPipeline(steps, random_state=calibrate_seed)
     return Pipeline(steps)
 
 
@@ -143,16 +155,27 @@ def _svm_space():
 
 @register_model(
     "bow-svm",
-    description="TF-IDF word 1-2 grams (sublinear TF) + linear SVM (LinearSVC, C=1)",
+    description="TF-IDF word 1-2 grams (sublinear TF) + linear SVM (LinearSVC, C=1), temperature-calibrated",
     search_space=_svm_space,
-    cost="8-14 s fit, 62 MB",
+    cost="10-17 s fit (calibration: +25%), 62 MB",
 )
 def bow_svm(seed=0, *, spacy_lang=None, stop_words=False):
-    """The strong default for short texts. Scores via ``decision_function`` (no probabilities)."""
+    """The strong default for short texts.
+
+    Probabilities are temperature-scaled margins (a
+    :class:`~textml.models.calibration.CalibratedPipeline`; ``predict`` and
+    ``decision_function`` are LinearSVC's own, so dev scores are unchanged). Measured on the
+    Debian corpus (48k training texts, 58 classes; 2-core machine at load average ~4, so in
+    CPU seconds): fit 6.5 s -> 8.1 s (x1.25); dev ECE 0.045, against 0.65 for a softmax of the
+    raw margins and 0.044 for a temperature fitted on dev itself. Instacart (39k texts):
+    x1.43, ECE 0.027; SMS spam (4k): +0.1 s, ECE 0.007. scikit-learn's
+    ``CalibratedClassifierCV(method="temperature", cv=5, ensemble=False)`` reached ECE 0.044
+    at x4.8 the fit time (cv=3: 0.045 at x2.9).
+    """
     from sklearn.svm import LinearSVC
 
     clf = LinearSVC(C=1.0, random_state=seed)
-    return _pipeline([("tfidf", _word_tfidf(spacy_lang)), ("clf", clf)], spacy_lang, stop_words)
+    return _pipeline([("tfidf", _word_tfidf(spacy_lang)), ("clf", clf)], spacy_lang, stop_words, seed)
 
 
 def _nb_space():
@@ -219,14 +242,20 @@ def _char_svm_space():
 
 @register_model(
     "bow-char-svm",
-    description="TF-IDF character 3-5 grams (within words) + word 1-2 grams + linear SVM (C=0.5)",
+    description="TF-IDF character 3-5 grams (within words) + word 1-2 grams + linear SVM (C=0.5), temperature-calibrated",
     search_space=_char_svm_space,
-    cost="25-40 s fit, 102 MB",
+    cost="30-48 s fit (calibration: +21%), 102 MB",
 )
 def bow_char_svm(seed=0, *, spacy_lang=None, stop_words=False):
     """Character n-grams catch inflections, compounds and typos that whole words miss;
     the word n-grams are kept alongside (the union beat characters alone by 1-4 points).
-    3-5 grams and C=0.5 fit ~1.5x faster than 2-5 grams and C=1 within 0.3 points."""
+    3-5 grams and C=0.5 fit ~1.5x faster than 2-5 grams and C=1 within 0.3 points.
+
+    Probabilities are temperature-scaled margins, as for ``bow-svm``. Debian corpus (CPU
+    seconds, load ~4): fit 28.6 s -> 34.6 s (x1.21); dev ECE 0.042 (softmax of raw margins
+    0.67, temperature fitted on dev 0.041). Instacart: x1.39, ECE 0.026. scikit-learn's
+    ``CalibratedClassifierCV(method="temperature", cv=3, ensemble=False)``: ECE 0.042 at x2.7.
+    """
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import FeatureUnion
     from sklearn.svm import LinearSVC
@@ -234,7 +263,7 @@ def bow_char_svm(seed=0, *, spacy_lang=None, stop_words=False):
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2)
     features = FeatureUnion([("word", _word_tfidf(spacy_lang)), ("char", chars)])
     steps = [("features", features), ("clf", LinearSVC(C=0.5, random_state=seed))]
-    return _pipeline(steps, spacy_lang, stop_words)
+    return _pipeline(steps, spacy_lang, stop_words, seed)
 
 
 # ------------------------------------------------------------------------------ fastText

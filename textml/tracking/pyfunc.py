@@ -18,14 +18,17 @@ public index, and naming it there would let an unrelated package of that name be
 Input: a DataFrame with a ``text`` column (also: a list of strings, a Series, or
 ``{"text": [...]}``). Output: a DataFrame, one row per text, with ``label`` (what the
 pipeline's ``predict`` gives) and one ``prob_<class>`` column per class in the order of
-``classes_`` (probabilities from ``predict_proba``; for models without it, e.g. LinearSVC, a
-softmax of the decision scores, recorded in the MLmodel metadata as ``probabilities``).
+``classes_``: :func:`textml.evaluation.metrics.class_probabilities`, the same numbers
+``textml predict`` writes (the linear SVMs' are temperature-calibrated; how they are made is
+recorded in the MLmodel metadata as ``probabilities``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from importlib import metadata as importlib_metadata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -100,17 +103,11 @@ def predict_frame(model, texts: Sequence[str]):
             frame[PROB_PREFIX + c] = pd.Series([], dtype=float)
         return frame
     labels = [str(label) for label in model.predict(texts)]
-    probs, _ = class_probabilities(model, texts)
+    probs = class_probabilities(model, texts)
     frame = pd.DataFrame({LABEL_COLUMN: pd.Series(labels, dtype=object)})
     for j, c in enumerate(classes):
         frame[PROB_PREFIX + c] = probs[:, j].astype(float)
     return frame
-
-
-def probability_source(model) -> str:
-    if hasattr(model, "predict_proba"):
-        return "predict_proba"
-    return "softmax(decision_function)"
 
 
 class TextmlPyfunc:
@@ -157,32 +154,30 @@ def requirements(natives: Sequence[str] = ()) -> list[str]:
     return [r for r in reqs if r]
 
 
-def save_pyfunc(model, path, info: dict, example_texts: Sequence[str] | None = None) -> Path:
-    """Write ``model`` as an MLflow pyfunc model folder at ``path`` (which must not exist).
-
-    ``example_texts`` (a few real inputs) become the input example; the signature is
-    inferred from them and the model's answers on them.
-    """
+@contextlib.contextmanager
+def _pyfunc_arguments(model, info: dict, example_texts: Sequence[str] | None):
+    """The textml model folder saved once in a temporary place, and the arguments with which
+    ``mlflow.pyfunc.save_model``/``log_model`` turn it into an MLflow model. Yields
+    ``(arguments, data_folder)``; the folder is removed afterwards."""
     import json
     import logging
 
-    import mlflow.pyfunc
     import pandas as pd
     from mlflow.models import infer_signature
 
+    from textml.evaluation.metrics import probability_source, require_probabilities
     from textml.models.saving import INFO_FILE, MLFLOW_DATA_DIR, STORAGE_KEY, save_model
 
+    require_probabilities(model)  # before anything is written: the pyfunc's output needs them
     logging.getLogger("mlflow").setLevel(logging.WARNING)  # "Validating input example ..." is noise here
     texts = [str(t) for t in (example_texts or DEFAULT_EXAMPLE)][:EXAMPLE_ROWS] or list(DEFAULT_EXAMPLE)
     example = pd.DataFrame({TEXT_COLUMN: pd.Series(texts, dtype=object)})
-    output = predict_frame(model, texts)
-    signature = infer_signature(example, output)
+    signature = infer_signature(example, predict_frame(model, texts))
     with tempfile.TemporaryDirectory(prefix="textml-pyfunc-") as tmp:
         data = save_model(model, Path(tmp) / MLFLOW_DATA_DIR, info)
         storage = json.loads((data / INFO_FILE).read_text(encoding="utf-8"))[STORAGE_KEY]
         natives = sorted({part["kind"] for part in storage["native"]})
-        mlflow.pyfunc.save_model(
-            path=str(path),
+        yield dict(
             loader_module=LOADER_MODULE,
             data_path=str(data),
             signature=signature,
@@ -199,20 +194,39 @@ def save_pyfunc(model, path, info: dict, example_texts: Sequence[str] | None = N
                     "output": f"{LABEL_COLUMN}, then {PROB_PREFIX}<class> per class",
                 }
             },
-        )
+        ), data
+
+
+def save_pyfunc(model, path, info: dict, example_texts: Sequence[str] | None = None) -> Path:
+    """Write ``model`` as an MLflow pyfunc model folder at ``path`` (which must not exist).
+
+    ``example_texts`` (a few real inputs) become the input example; the signature is
+    inferred from them and the model's answers on them.
+    """
+    import mlflow.pyfunc
+
+    with _pyfunc_arguments(model, info, example_texts) as (arguments, _):
+        mlflow.pyfunc.save_model(path=str(path), **arguments)
     return Path(path)
 
 
-def log_pyfunc(tracker, model, info: dict, example_texts: Sequence[str] | None = None,
-               artifact_path: str = "model") -> str:
-    """Save the pyfunc model and log it as the active run's ``artifact_path`` folder.
+@dataclass
+class LoggedModel:
+    uri: str  # models:/<model_id>, the MLflow 3 logged model
+    model_id: str
+    size_bytes: int  # bytes on disk of the textml model folder inside it (what is deployed)
 
-    Logged as plain run artifacts (``runs:/<run_id>/model``), so it can be registered,
-    served, loaded with ``mlflow.pyfunc.load_model`` and downloaded with
-    ``download_run_folder(run_id, "model")``. Returns the ``runs:/`` URI.
-    """
-    with tempfile.TemporaryDirectory(prefix="textml-pyfunc-") as tmp:
-        folder = save_pyfunc(model, Path(tmp) / "model", info, example_texts)
-        tracker.log_folder(folder, artifact_path)
-    run = tracker.mlflow.active_run()
-    return f"runs:/{run.info.run_id}/{artifact_path}" if run else artifact_path
+
+def log_pyfunc(model, info: dict, example_texts: Sequence[str] | None = None, name: str = "model",
+               params: dict | None = None) -> LoggedModel:
+    """Log ``model`` as an MLflow 3 logged model of the active run (its Models tab; metrics
+    logged afterwards in the run are linked to it). ``runs:/<run_id>/model`` still resolves to it,
+    so it can be registered, served, loaded with ``mlflow.pyfunc.load_model`` and downloaded."""
+    import mlflow.pyfunc
+
+    from textml.evaluation.cost import folder_bytes
+
+    with _pyfunc_arguments(model, info, example_texts) as (arguments, data):
+        size = folder_bytes(data)
+        logged = mlflow.pyfunc.log_model(name=name, params=params, **arguments)
+    return LoggedModel(logged.model_uri, logged.model_id, size)
