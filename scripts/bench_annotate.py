@@ -7,7 +7,7 @@
 
 Run it with the Python that has textml and label-studio-sdk installed. The server comes
 from scripts/label_studio_server.py (own venv; TEXTML_LS_VENV / TEXTML_LS_TEMPLATE skip
-the install and migrations). Rows are product titles from corpora/products.csv, written
+the install and migrations). Rows are product titles from textml/data/bundled/products.csv, written
 as an eyeball set (id, text, label, predicted, prob_predicted, ...).
 
 Timed, as a user runs them (whole CLI processes, wall clock):
@@ -71,10 +71,10 @@ def textml(*args, url, key, server_pid=None) -> dict:
 
 
 def make_rows(n: int, folder: Path) -> tuple[Path, list[dict]]:
-    with open(REPO / "corpora" / "products.csv", encoding="utf-8", newline="") as handle:
+    with open(REPO / "textml" / "data" / "bundled" / "products.csv", encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))[:n]
     if len(rows) < n:
-        sys.exit(f"corpora/products.csv has only {len(rows)} rows")
+        sys.exit(f"textml/data/bundled/products.csv has only {len(rows)} rows")
     labels = sorted({r["label"] for r in rows})
     rng = random.Random(0)
     for row in rows:

@@ -42,7 +42,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-BUNDLED = REPO / "corpora" / "products.csv"
+BUNDLED = REPO / "textml" / "data" / "bundled" / "products.csv"
 ENCODERS = ["fasttext", "tfidf", "hashing", "word2vec", "ftvec", "model", "predict"]
 
 

@@ -1,6 +1,7 @@
 """Generate textml's bundled synthetic product-title corpus.
 
-Writes three files into the output directory (``corpora/`` by default):
+Writes three files into the output directory (``textml/data/bundled/`` by default,
+the package data that ships in the wheel):
 
 * ``products.csv``        -- ~24,000 product titles in 16 imbalanced categories
 * ``products_binary.csv`` -- ~5,000 titles labelled ``electronics`` / ``other``
@@ -18,7 +19,7 @@ is tuned so that TF-IDF + LinearSVC lands around 0.9 macro-F1, not 1.0.
 
 Usage::
 
-    python scripts/make_corpus.py [--out corpora] [--seed 0]
+    python scripts/make_corpus.py [--out textml/data/bundled] [--seed 0]
 
 Standard library only.  All randomness comes from ``random.Random`` instances
 seeded from ``--seed`` and no set or dict is iterated in a hash-dependent order,
@@ -1169,7 +1170,7 @@ download.
 ## Regenerate
 
 ```bash
-python scripts/make_corpus.py --out corpora --seed {seed}
+python scripts/make_corpus.py --out textml/data/bundled --seed {seed}
 ```
 
 Standard library only; runs in a few seconds.  The output is deterministic:
@@ -1255,10 +1256,13 @@ def baseline(seed: int) -> str:
     return f"{intro} scores:\n\n{BASELINE}"
 
 
+DEFAULT_OUT = Path(__file__).resolve().parents[1] / "textml" / "data" / "bundled"
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=Path("corpora"),
-                        help="output directory (default: corpora)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                        help="output directory (default: textml/data/bundled in the repository)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     args = parser.parse_args(argv)
 

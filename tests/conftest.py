@@ -16,8 +16,9 @@ SHARED_CORPORA = {
     "debian": SHARED / "corpora" / "debian-packages" / "debian_packages.csv",
     "instacart": SHARED / "corpora" / "instacart-products" / "instacart_products.csv",
 }
-BUNDLED = REPO / "corpora" / "products.csv"
-BUNDLED_BINARY = REPO / "corpora" / "products_binary.csv"
+BUNDLED_DIR = REPO / "textml" / "data" / "bundled"  # package data: ships inside the wheel
+BUNDLED = BUNDLED_DIR / "products.csv"
+BUNDLED_BINARY = BUNDLED_DIR / "products_binary.csv"
 
 
 def shared_corpus(name: str) -> Path:
@@ -52,3 +53,11 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+def logged_models(client, run_id: str) -> list[str]:
+    """Names of the MLflow 3 logged models of a run (what its Models tab lists)."""
+    run = client.get_run(run_id)
+    found = client.search_logged_models(experiment_ids=[run.info.experiment_id],
+                                        filter_string=f"source_run_id = '{run_id}'")
+    return [model.name for model in found]

@@ -1,3 +1,6 @@
+"""`python -m textml`: the same command line as `textml`."""
+
 from textml.cli import main
 
-main()
+if __name__ == "__main__":
+    main()

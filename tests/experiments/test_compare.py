@@ -5,7 +5,7 @@ import json
 import pytest
 from mlflow.tracking import MlflowClient
 
-from tests.conftest import run_textml
+from tests.conftest import logged_models, run_textml
 from textml.evaluation.metrics import choose_metric
 from textml.models.saving import load_model
 
@@ -71,7 +71,8 @@ def test_mlflow_holds_parent_and_child_runs_with_artifacts(compared, tracking_ur
     assert any(k.startswith("clf__") or "__" in k for k in child.data.params)
     assert any(k.startswith("data.train_sha256") for k in child.data.tags)
     artifacts = {a.path for a in client.list_artifacts(child.info.run_id)}
-    assert {"plots", "per_class_report.json", "model"} <= artifacts
+    assert {"plots", "per_class_report.json", "run.toml", "params.json"} <= artifacts
+    assert logged_models(client, child.info.run_id) == ["model"]
     assert [a.path for a in client.list_artifacts(child.info.run_id, "plots")] == ["plots/confusion_matrix.png"]
     parent_artifacts = {a.path for a in client.list_artifacts(parent.info.run_id, "comparison")}
     assert "comparison/comparison.csv" in parent_artifacts

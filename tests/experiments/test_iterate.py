@@ -7,7 +7,7 @@ import random
 import pytest
 from mlflow.tracking import MlflowClient
 
-from tests.conftest import run_textml
+from tests.conftest import logged_models, run_textml
 from textml.data import Dataset, write_dataset
 from textml.data.split import load_split
 from textml.experiments.tune import Trial, narrow_space
@@ -42,7 +42,7 @@ def test_tune_improves_or_matches_defaults_and_tracks_trials(binary_split_dir, t
     assert all(f"dev_{doc['primary_metric']}" in c.data.metrics for c in children)
     artifacts = {a.path for a in client.list_artifacts(parent.info.run_id, "plots")}
     assert "plots/score_by_param.png" in artifacts
-    assert any(a.path == "model" for a in client.list_artifacts(parent.info.run_id))
+    assert logged_models(client, parent.info.run_id) == ["model"]
 
 
 def test_diagnose_gives_a_verdict_curve_and_overfit_check(products_split_dir, tracking_uri, tmp_path):

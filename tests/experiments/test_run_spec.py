@@ -18,8 +18,10 @@ def _ok(result):
 
 
 def _run_toml(client, run_id) -> str:
-    path = client.download_artifacts(run_id, "run.toml")
-    with open(path, encoding="utf-8") as handle:
+    import mlflow
+
+    mlflow.set_tracking_uri(client.tracking_uri)  # MLflow resolves runs:/ artifacts in the global store
+    with open(client.download_artifacts(run_id, "run.toml"), encoding="utf-8") as handle:
         return handle.read()
 
 

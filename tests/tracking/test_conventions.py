@@ -12,6 +12,7 @@ def test_a_callers_store_and_active_run_are_respected(products_split_dir, tmp_pa
     monkeypatch.setenv("MLFLOW_EXPERIMENT_NAME", "callers-experiment")
     store = f"sqlite:///{tmp_path / 'callers.db'}"
     mlflow.set_tracking_uri(store)
+    mlflow.set_experiment("my notebook")
     try:
         with mlflow.start_run(run_name="my notebook run") as outer:
             result = train(RunSpec.create("train", products_split_dir, model="dummy-prior"))

@@ -295,6 +295,9 @@ def connect(url: str | None = None, api_key: str | None = None, timeout: float =
     With ``check`` (the default) it asks the server who we are, so a wrong URL, a server
     that is down or a refused key fail here, in one clear line, before any work.
     """
+    from textml import extras
+
+    extras.check("labelstudio", "textml annotate")  # first: a core install names the extra, not a missing URL
     url = (url or os.environ.get(ENV_URL) or "").strip()
     api_key = (api_key or os.environ.get(ENV_API_KEY) or "").strip()
     if not url:
@@ -309,7 +312,7 @@ def connect(url: str | None = None, api_key: str | None = None, timeout: float =
     url = url.rstrip("/")
     secrets = (api_key,)
     conn = Connection(url=url, client=None, _secrets=secrets)
-    from label_studio_sdk import LabelStudio
+    LabelStudio = extras.require("labelstudio", "textml annotate", "label_studio_sdk").LabelStudio
 
     # a personal access token is a JWT: the SDK checks its expiry while constructing
     conn.client = conn.call("connect", LabelStudio, base_url=url, api_key=api_key, timeout=timeout)

@@ -8,8 +8,6 @@ import click
 
 from textml.cli.options import quiet_option
 
-BUNDLED = Path(__file__).resolve().parents[2] / "corpora" / "products.csv"
-
 
 @click.command()
 @click.option("--workdir", default="textml-demo", show_default=True, type=click.Path(file_okay=False),
@@ -25,6 +23,7 @@ def demo(workdir, corpus, models, tracking_uri, quiet) -> None:
 
     Then shows where to look: the table, the plots, and `mlflow ui` on the same store.
     """
+    from textml import bundled_corpus
     from textml.data.check import check_file
     from textml.data.split import split_file
     from textml.exceptions import DataError
@@ -33,9 +32,9 @@ def demo(workdir, corpus, models, tracking_uri, quiet) -> None:
     from textml.tracking import resolve_uri
 
     say = (lambda m: None) if quiet else (lambda m: click.echo(m, err=True))
-    source = Path(corpus) if corpus else BUNDLED
+    source = Path(corpus) if corpus else bundled_corpus("products")
     if not source.exists():
-        raise DataError(f"corpus not found: {source}; pass --corpus FILE (the bundled one lives in the repository's corpora/)")
+        raise DataError(f"corpus not found: {source}; pass --corpus FILE")
     workdir = Path(workdir)
     split_dir = workdir / "split"
     report = check_file(source)

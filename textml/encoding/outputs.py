@@ -10,8 +10,8 @@ Vectors: ``.npy`` (dense, ``rows x dim``, written through memory-mapped windows)
 (sparse CSR, readable by ``scipy.sparse.load_npz``; streamed into the zip, never whole in
 memory) - both with the row ids beside them in ``OUT.ids.txt``, one per line - or
 Parquet (``id`` and ``vector``: a list of floats; sparse: ``id``, ``indices``, ``values``).
-Predictions: CSV, TSV, JSONL or Parquet with columns ``id, label, prob`` (``score`` for
-models without probabilities) and for top-k also ``label_2, prob_2, ... label_k, prob_k``.
+Predictions: CSV, TSV, JSONL or Parquet with columns ``id, label, prob`` (the class
+probability, from ``class_probabilities``) and for top-k also ``label_2, prob_2, ... label_k, prob_k``.
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ from textml.models.saving import (
     GENSIM,
     GENSIM_CLASSES,
     GENSIM_GLOBALS,
+    VOCABULARY,
     INFO_FILE,
     LEGACY_FILE,
     MLFLOW_DATA_DIR,
@@ -140,10 +141,23 @@ def load_model(folder: str | os.PathLike, *, trusted: Iterable[str] = (), trust_
             native = load_fasttext_file(file)
         elif part["kind"] == GENSIM:
             native = load_gensim_file(file, part.get("class", ""), trust_pickle=trust_pickle)
+        elif part["kind"] == VOCABULARY:
+            native = _load_vocabulary(file)
         else:
             raise ConfigError(f"{folder}: unknown native part kind {part['kind']!r}; upgrade textml")
         model = _attach(model, part["path"], native, folder)
     return model, info
+
+
+def _load_vocabulary(file: Path) -> dict:
+    """A vectorizer's vocabulary from its JSON list of terms (plain data: no code)."""
+    try:
+        terms = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"{file} is not a readable vocabulary ({type(exc).__name__}); save the model again") from None
+    if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms) or len(set(terms)) != len(terms):
+        raise DataError(f"{file} is not a vocabulary (a JSON list of distinct terms); save the model again")
+    return {term: column for column, term in enumerate(terms)}
 
 
 def find_model_folder(path: str | os.PathLike) -> Path:

@@ -8,7 +8,9 @@ decorator, spaCy-style::
     def bow_svm(seed=0, *, spacy_lang=None):
         ...
 
-The built-in entries live in :mod:`textml.models.pipelines` and are loaded on first use.
+The built-in entries live in :mod:`textml.models.pipelines` and are loaded on first use,
+then those of installed plugin packages (the ``textml.pipelines`` entry point group, see
+:func:`_load_plugins`).
 This module imports nothing heavy (no scikit-learn, scipy, fastText, gensim or spaCy), so
 ``import textml.models.registry`` is instant; factories and search spaces import what they
 need when called.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -191,11 +194,71 @@ def register_model(
     return decorator
 
 
+PLUGIN_GROUP = "textml.pipelines"
+_PLUGINS: dict[str, str] = {}  # model name -> "distribution version" of the plugin that registered it
+_log = logging.getLogger("textml.plugins")
+
+
 def _load_builtins() -> None:
+    """Register the built-in entries, then every plugin's (once per process)."""
     global _BUILTINS_LOADED
     if not _BUILTINS_LOADED:
         _BUILTINS_LOADED = True
         import textml.models.pipelines  # noqa: F401  (registers the built-in entries)
+
+        _load_plugins()
+
+
+def _load_plugins() -> None:
+    """Load the ``textml.pipelines`` entry points of installed packages.
+
+    A plugin package declares, in its pyproject.toml::
+
+        [project.entry-points."textml.pipelines"]
+        my-pipelines = "my_package.pipelines"
+
+    The value names a module (or ``module:function``). Loading it runs the module's
+    ``@register_model`` decorators; a function that is not itself a registered factory is
+    called once with no arguments, so a plugin can also register from a hook. A plugin that
+    fails to load or to register (a missing dependency, a name already taken) is skipped
+    with one warning line on stderr: textml and the other plugins keep working.
+    """
+    from importlib.metadata import entry_points
+
+    try:
+        points = sorted(entry_points(group=PLUGIN_GROUP), key=lambda point: point.name)
+    except Exception as exc:  # noqa: BLE001 - unreadable package metadata must not break textml
+        _log.warning("textml: cannot list pipeline plugins (%s: %s); skipping them", type(exc).__name__, exc)
+        return
+    for point in points:
+        dist = getattr(point, "dist", None)
+        source = f"{dist.name} {dist.version}" if dist is not None else point.value
+        before = dict(_REGISTRY)
+        try:
+            loaded = point.load()
+            factories = {spec.factory for spec in _REGISTRY.values()}
+            if callable(loaded) and not inspect.isclass(loaded) and loaded not in factories:
+                loaded()
+            replaced = sorted(name for name, spec in before.items() if _REGISTRY[name] is not spec)
+            if replaced:
+                raise ConfigError(f"it registers {', '.join(map(repr, replaced))}, which "
+                                  f"{'is' if len(replaced) == 1 else 'are'} already registered")
+        except Exception as exc:  # noqa: BLE001 - one broken plugin must not break textml
+            _REGISTRY.clear()  # nothing half-registered stays behind
+            _REGISTRY.update(before)
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            _log.warning("textml: skipping pipeline plugin %r from %s (%s: %s)", point.name, source,
+                         type(exc).__name__, first)
+            continue
+        for name in _REGISTRY:
+            if name not in before:
+                _PLUGINS[name] = source
+
+
+def plugin_source(name: str) -> str | None:
+    """The plugin package that registered model ``name`` (``None`` for built-ins)."""
+    _load_builtins()
+    return _PLUGINS.get(name)
 
 
 def get_spec(name: str) -> ModelSpec:

@@ -97,7 +97,11 @@ GENSIM_CLASSES = {f"{m}.{n}" for m, n in GENSIM_GLOBALS if m.startswith("gensim.
 
 FASTTEXT = "fasttext"
 GENSIM = "gensim"
-_SUFFIX = {FASTTEXT: ".bin", GENSIM: ".gensim"}
+# A vectorizer's vocabulary (term -> column) as a JSON list of terms: skops encodes a dict
+# entry by entry, which took 5 s to save and 4.5 s to check on load for 107k terms
+# (Debian bow-svm) and made pipeline.skops 2x the pickle; the JSON list takes ~0.1 s.
+VOCABULARY = "vocabulary"
+_SUFFIX = {FASTTEXT: ".bin", GENSIM: ".gensim", VOCABULARY: ".vocab.json"}
 
 
 # ---------------------------------------------------------------------------- saving
@@ -132,6 +136,11 @@ def save_model(model, folder: str | os.PathLike, info: dict, force: bool = False
             name = f"{NATIVE_DIR}/{index}{_SUFFIX[kind]}"
             if kind == FASTTEXT:
                 obj.save_model(str(tmp / name))
+            elif kind == VOCABULARY:
+                terms = [""] * len(obj)
+                for term, column in obj.items():
+                    terms[column] = term
+                (tmp / name).write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
             else:
                 obj.save(str(tmp / name))
             manifest.append({"path": path, "kind": kind, "file": name,
@@ -144,7 +153,18 @@ def save_model(model, folder: str | os.PathLike, info: dict, force: bool = False
     return Path(folder)
 
 
-def _native_kind(value) -> str | None:
+def _is_vocabulary(value) -> bool:
+    """A term -> column dict whose columns are 0..n-1 (what scikit-learn's vectorizers learn)."""
+    if not isinstance(value, dict) or not value:
+        return False
+    columns = value.values()
+    return (all(isinstance(k, str) for k in value) and all(type(c) is int for c in columns)
+            and min(columns) == 0 and max(columns) == len(value) - 1 and len(set(columns)) == len(value))
+
+
+def _native_kind(value, name: str | None = None) -> str | None:
+    if name == "vocabulary_" and _is_vocabulary(value):
+        return VOCABULARY
     module = type(value).__module__ or ""
     if module.startswith("fasttext") and hasattr(value, "save_model"):
         return FASTTEXT
@@ -172,7 +192,7 @@ def _detach(obj, path: tuple = (), depth: int = 0):
         removed = []
         for name, value in vars(obj).items():
             step = path + (("attr", name),)
-            kind = _native_kind(value)
+            kind = _native_kind(value, name)
             if kind:
                 found.append((list(map(list, step)), kind, value))
                 removed.append(name)

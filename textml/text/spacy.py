@@ -35,8 +35,9 @@ def load_pipeline(lang: str, lemmatize: bool):
     lemmatizing : bool
         Whether the pipeline lemmatises (False when no lookup tables exist for ``lang``).
     """
-    import spacy
+    from textml.extras import require
 
+    spacy = require("spacy", f"spacy_lang={lang!r} (spaCy lemmas and stop words)")
     try:
         nlp = spacy.blank(lang)
     except (ImportError, ValueError, KeyError) as exc:
