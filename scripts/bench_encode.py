@@ -76,8 +76,8 @@ def make_models(folder: Path) -> dict[str, str]:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
-    from textml.text.tokenize import tokenize
     from textml.models.saving import save_model
+    from textml.text.tokenize import tokenize
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"fasttext": folder / "fasttext.bin", "lr": folder / "bow-logreg", "w2v": folder / "w2v.kv",

@@ -1001,7 +1001,7 @@ class TitleGenerator:
             return _pick(rng, shorts) if rng.random() < NOISE["abbreviation"] else match.group(0)
 
         for pattern, shorts in _ABBREVIATION_PATTERNS:
-            text = pattern.sub(lambda m: shorten(m, shorts), text)
+            text = pattern.sub(lambda m, shorts=shorts: shorten(m, shorts), text)
         return text
 
     def _typos(self, text: str) -> str:

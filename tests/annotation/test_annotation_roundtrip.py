@@ -8,8 +8,7 @@ import json
 
 import pytest
 
-from tests.annotation.conftest import (bundled_rows, client_for, project_id, project_tasks, write_eyeball,
-                                       write_plain)
+from tests.annotation.conftest import bundled_rows, client_for, project_id, project_tasks, write_eyeball, write_plain
 from textml.annotation import build_task, connect, krippendorff_alpha, labelling_config, parse_config, push_file
 from textml.annotation.keys import id_key
 from textml.data import read_dataset

@@ -14,8 +14,8 @@ from textml.annotation.config import choices_of
 from textml.annotation.keys import text_key
 from textml.annotation.merge import default_merge_paths, plan_merge, read_split
 from textml.annotation.pull import task_rows
-from textml.data.formats import rewrite_labels
 from textml.data import Columns, read_dataset
+from textml.data.formats import rewrite_labels
 from textml.exceptions import AnnotationError
 
 

@@ -2,10 +2,10 @@
 
 import json
 
+import pytest
+
 from tests.conftest import run_textml, shared_corpus
 from textml.data.check import check_file
-
-import pytest
 
 
 def test_report_counts_quality_problems(write):

@@ -41,7 +41,7 @@ def test_stopping_at_a_malformed_row_offers_skip_bad_only_where_the_command_has_
 
 
 def test_chunks_count_every_row_read_so_memory_stays_bounded(write):
-    path = write("d.jsonl", "".join('{"text": "t%d", "label": "a"}\n' % i if i % 3 else "not json\n" for i in range(10)))
+    path = write("d.jsonl", "".join(f'{{"text": "t{i}", "label": "a"}}\n' if i % 3 else "not json\n" for i in range(10)))
     chunks = list(iter_rows(path, chunk_size=4, skip_bad=True))
     assert [len(c) + len(c.bad) for c in chunks] == [4, 4, 2]
     assert [b.where for c in chunks for b in c.bad] == ["line 1", "line 4", "line 7", "line 10"]
@@ -70,7 +70,7 @@ def test_an_unclosed_quote_is_an_error_even_when_skipping(write):
 
 
 def test_a_byte_the_encoding_cannot_read_is_named_by_line_and_column(write):
-    path = write("l.jsonl", '{"text": "ok", "label": "a"}\n'.encode() + '{"text": "caf\xe9", "label": "a"}\n'.encode("latin-1"))
+    path = write("l.jsonl", b'{"text": "ok", "label": "a"}\n' + '{"text": "caf\xe9", "label": "a"}\n'.encode("latin-1"))
     with pytest.raises(DataError, match=r"line 2 is not valid utf-8 text \(byte 0xE9 at column 14\).*--encoding"):
         read_dataset(path)
     assert read_dataset(path, encoding="latin-1").texts == ["ok", "café"]

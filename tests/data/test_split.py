@@ -30,7 +30,7 @@ def test_manifest_counts_add_up_and_hash_outputs(write, tmp_path):
     manifest = split_file(src, tmp_path / "out", dedupe=True)
     total = sum(s["rows"] for s in manifest["splits"].values())
     assert total == manifest["source"]["rows"] - manifest["dedupe"]["duplicates_dropped"]
-    for name, info in manifest["splits"].items():
+    for _name, info in manifest["splits"].items():
         assert sum(info["class_counts"].values()) == info["rows"]
         assert len(read_dataset(tmp_path / "out" / info["file"])) == info["rows"]
     assert json.loads((tmp_path / "out" / "manifest.json").read_text())["options"]["seed"] == 0
@@ -62,7 +62,8 @@ def test_same_seed_same_split_other_seed_other_split(write, tmp_path):
     a = split_file(src, tmp_path / "a", seed=3)
     b = split_file(src, tmp_path / "b", seed=3)
     c = split_file(src, tmp_path / "c", seed=4)
-    hashes = lambda m: [m["splits"][n]["sha256"] for n in ("train", "dev", "test")]
+    def hashes(m):
+        return [m["splits"][n]["sha256"] for n in ("train", "dev", "test")]
     assert hashes(a) == hashes(b)
     assert hashes(a) != hashes(c)
 
@@ -117,7 +118,7 @@ def test_unlabelled_rows_in_train_are_an_error(write, tmp_path):
     write("s/train.csv", "text,label\na,x\nb,\n")
     write("s/dev.csv", "text,label\nc,x\n")
     with pytest.raises(DataError, match="1 train rows have no label"):
-        load_split(tmp_path / "s").train
+        _ = load_split(tmp_path / "s").train
 
 
 @pytest.mark.parametrize("name", ["sms", "debian", "instacart"])

@@ -146,3 +146,21 @@ def spark_session():
     yield session
     if created:
         session.stop()
+
+
+@pytest.fixture
+def textml(monkeypatch, capsys):
+    """Run `textml ARGS` in-process through the real entry point; return (exit code, stdout, stderr)."""
+    from textml.cli import main
+
+    def run(*args):
+        capsys.readouterr()
+        try:
+            main(list(map(str, args)))
+            code = 0
+        except SystemExit as exit:
+            code = exit.code
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run

@@ -6,31 +6,6 @@ import json
 
 import numpy as np
 import pandas as pd
-import pytest
-
-
-@pytest.fixture
-def textml(monkeypatch, capsys):
-    """Run `textml ARGS` in-process through the real entry point; return (exit code, stdout, stderr)."""
-    from textml.cli import cli, main
-    from textml.cli.encode import encode
-    from textml.cli.predict import predict
-
-    for command in (encode, predict):  # registered by textml.cli; added here until they are
-        if command.name not in cli.commands:
-            monkeypatch.setitem(cli.commands, command.name, command)
-
-    def run(*args):
-        capsys.readouterr()
-        try:
-            main(list(map(str, args)))
-            code = 0
-        except SystemExit as exit:
-            code = exit.code
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
 
 
 def test_encode_prints_what_it_wrote_and_how_fast(tmp_path, textml, inputs, fasttext_bin):

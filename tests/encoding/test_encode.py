@@ -188,7 +188,7 @@ def test_registry_pipelines_encode_like_their_own_feature_steps(tmp_path, inputs
     for name in ("fasttext", "w2v-logreg"):
         try:
             model = registry.make_model(name, seed=0)
-        except Exception as exc:  # the registry is young: name what is missing
+        except Exception as exc:  # noqa: BLE001 - the registry is young: name what is missing
             pytest.skip(f"registry has no usable {name}: {exc}")
         small = {k: 2 for k in model.get_params() if k.endswith(("__epoch", "__epochs"))}
         small.update({k: 16 for k in model.get_params() if k.endswith(("__dim", "__vector_size"))})

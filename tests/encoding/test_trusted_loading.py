@@ -10,8 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.encoding.test_cli import textml  # noqa: F401  (the in-process CLI fixture)
-
 
 class Planted:
     """What a planted pickle holds: unpickling it creates ``marker`` (any code could run instead)."""

@@ -8,8 +8,7 @@ from mlflow.tracking import MlflowClient
 
 from tests.conftest import run_textml
 from textml.exceptions import ConfigError
-from textml.experiments.spec import (DataSpec, PipelineSpec, RunSpec, format_param, parse_assignments,
-                                     parse_value)
+from textml.experiments.spec import DataSpec, PipelineSpec, RunSpec, format_param, parse_assignments, parse_value
 
 
 def _ok(result):

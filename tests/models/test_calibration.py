@@ -11,8 +11,14 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
 from tests.conftest import BUNDLED
-from textml.evaluation.metrics import (MetricChoice, calibration_error, class_probabilities, make_scorer_for,
-                                       probability_source, score)
+from textml.evaluation.metrics import (
+    MetricChoice,
+    calibration_error,
+    class_probabilities,
+    make_scorer_for,
+    probability_source,
+    score,
+)
 from textml.exceptions import ConfigError
 from textml.models.calibration import CalibratedPipeline
 from textml.models.registry import get_spec, make_model

@@ -13,6 +13,7 @@ from mlflow.tracking import MlflowClient
 from tests.conftest import run_textml
 from tests.shipping.conftest import fresh_predict, ok
 
+
 @pytest.mark.parametrize("name", ["bow-svm", "fasttext", "dummy-prior"])
 def test_a_compared_model_loads_in_a_fresh_process_and_gives_labels_and_probabilities(
         compared, ship_store, dev_texts, name):
@@ -92,7 +93,7 @@ def test_a_logged_model_is_an_mlflow_logged_model_of_its_run(ship_split_dir, shi
 def test_pyfunc_reads_texts_in_every_documented_shape(compared, ship_store, dev_texts, request):
     import mlflow.pyfunc
 
-    from textml.tracking import use_mlflow, download_run_folder
+    from textml.tracking import download_run_folder, use_mlflow
     from textml.tracking.pyfunc import _load_pyfunc
 
     use_mlflow(ship_store)

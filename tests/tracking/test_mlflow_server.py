@@ -5,7 +5,6 @@ compare and a registration against it, and reads everything back through MlflowC
 """
 
 import json
-import os
 import socket
 import subprocess
 import sys

@@ -36,8 +36,9 @@ import os
 import re
 import time
 import urllib.parse
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from textml.exceptions import AnnotationError
 
@@ -113,7 +114,7 @@ class Connection:
         """
         try:
             return fn(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - translated or re-raised below
+        except Exception as exc:
             error = self.translate(exc, action, ref)
             if error is None:
                 raise

@@ -22,8 +22,8 @@ Label Studio does not check annotation or prediction results against the config,
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 from xml.sax.saxutils import quoteattr
 
 from textml.exceptions import AnnotationError

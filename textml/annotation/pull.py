@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from textml.annotation.client import Connection, connect
 from textml.annotation.config import LabelSchema, choices_of, parse_config

@@ -37,8 +37,8 @@ def cli(debug: bool) -> None:
 
 
 def _register() -> None:
-    from textml.cli import data as data_cmds
     from textml.cli import commands as command_modules
+    from textml.cli import data as data_cmds
 
     cli.add_command(data_cmds.data)
     for command in command_modules.COMMANDS:

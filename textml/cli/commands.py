@@ -5,8 +5,8 @@ from textml.cli.compare import compare
 from textml.cli.demo import demo
 from textml.cli.diagnose import diagnose
 from textml.cli.encode import encode
-from textml.cli.mistakes import errors
 from textml.cli.evaluate import evaluate
+from textml.cli.mistakes import errors
 from textml.cli.models import models
 from textml.cli.pipelines import pipelines
 from textml.cli.predict import predict

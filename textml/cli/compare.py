@@ -37,7 +37,8 @@ def compare(spec, out_dir, force, as_json, quiet):
     child run of one MLflow parent run; each child's run.toml reruns it alone
     (`textml rerun RUN_ID`).
     """
-    from textml.experiments.compare import compare as run_compare, format_table
+    from textml.experiments.compare import compare as run_compare
+    from textml.experiments.compare import format_table
 
     outcome = run_compare(spec, progress_sink(quiet or as_json), out_dir=out_dir, force=force)
     if as_json:

@@ -6,8 +6,8 @@ import json
 
 import click
 
-from textml.models.loading import TRUST_PICKLE_HELP
 from textml.cli.options import progress_sink, run_options
+from textml.models.loading import TRUST_PICKLE_HELP
 
 
 @click.command()
@@ -34,7 +34,8 @@ def evaluate(spec, as_json, quiet):
     \b
       textml evaluate models:/products@challenger split --against models:/products@champion
     """
-    from textml.experiments.evaluate import evaluate as evaluate_models, format_result
+    from textml.experiments.evaluate import evaluate as evaluate_models
+    from textml.experiments.evaluate import format_result
 
     result = evaluate_models(spec, progress_sink(quiet or as_json))
     if as_json:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from textml.models.loading import TRUST_PICKLE_HELP
 from textml.cli.options import model_options, progress_sink, run_options
+from textml.models.loading import TRUST_PICKLE_HELP
 
 
 @click.command()

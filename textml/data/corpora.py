@@ -15,9 +15,9 @@ import urllib.error
 import urllib.request
 import zipfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from textml.data.formats import Columns, iter_chunks, write_records
 from textml.exceptions import ConfigError, DataError

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence, Union
 
-Label = Union[str, tuple, None]  # one label, a tuple of labels (multi-label), or missing
+Label = str | tuple | None  # one label, a tuple of labels (multi-label), or missing
 
 BINARY = "binary"
 MULTICLASS = "multiclass"
@@ -43,7 +43,7 @@ class Dataset:
     def has_labels(self) -> bool:
         return any(label is not None for label in self.labels)
 
-    def subset(self, indices: Iterable[int]) -> "Dataset":
+    def subset(self, indices: Iterable[int]) -> Dataset:
         indices = list(indices)
         return Dataset(
             texts=[self.texts[i] for i in indices],
@@ -63,7 +63,7 @@ class Dataset:
         return counts
 
     @classmethod
-    def concat(cls, parts: Sequence["Dataset"]) -> "Dataset":
+    def concat(cls, parts: Sequence[Dataset]) -> Dataset:
         texts: list[str] = []
         labels: list[Label] = []
         ids: list[str] = []

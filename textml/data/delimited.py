@@ -18,8 +18,8 @@ import csv
 import itertools
 import json
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
 from textml.data.rows import LINE, BadRows, Columns, cell_text, resolve_columns
 from textml.data.textfiles import text_lines

@@ -21,8 +21,8 @@ module is what the rest of textml uses:
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
 
 from textml.data.dataset import Dataset
 from textml.data.delimited import DelimitedWriter, cell, header, read_delimited
@@ -36,7 +36,8 @@ from textml.data.lines import (
     read_fasttext,
     read_lines,
 )
-from textml.data.parquet import column_names as parquet_columns, read_parquet, write_parquet
+from textml.data.parquet import column_names as parquet_columns
+from textml.data.parquet import read_parquet, write_parquet
 from textml.data.relabel import rewrite_labels
 from textml.data.rows import LINE, ROW, BadRow, BadRows, Columns, RowChunk, cell_text, clean_label
 from textml.data.textfiles import check_exists, open_out

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from textml.data.rows import LINE, BadRows, Columns, cell_text
 from textml.data.textfiles import nonblank_lines

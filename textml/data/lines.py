@@ -14,8 +14,8 @@ A plain-lines file holds one unlabelled text per line, blank lines included (a r
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 from urllib.parse import unquote_to_bytes
 
 from textml.data.rows import LINE, BadRows, Columns

@@ -6,8 +6,8 @@ pyarrow is imported inside the functions, so importing the data layer stays chea
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from textml.data.rows import ROW, BadRows, Columns, cell_text, resolve_columns
 from textml.exceptions import DataError

@@ -10,9 +10,9 @@ and every command.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from textml.exceptions import DataError
 

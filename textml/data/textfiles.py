@@ -14,8 +14,8 @@ import gzip
 import io
 import re
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from textml.exceptions import DataError
 

@@ -41,9 +41,9 @@ joblib/pickle files (which can run any code when loaded) are refused unless the 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -69,7 +69,7 @@ class EncoderSpec:
     idf_origin: str = ""
     trust_pickle: bool = False  # load .joblib/.pkl files and old model.joblib folders (they run code)
 
-    def load(self) -> "Encoder":
+    def load(self) -> Encoder:
         """Load the model(s) and return a ready encoder."""
         loader = {
             "tfidf": _load_tfidf,
@@ -87,7 +87,7 @@ class EncoderSpec:
         """The local files and folders the encoder reads (to ship to Spark executors)."""
         return [Path(p) for p in (self.path, self.idf_path) if p]
 
-    def relocated(self, mapping: dict[str, str]) -> "EncoderSpec":
+    def relocated(self, mapping: dict[str, str]) -> EncoderSpec:
         """The same spec with its paths replaced (after shipping them elsewhere)."""
         return replace(self, path=mapping.get(self.path, self.path) if self.path else None,
                        idf_path=mapping.get(self.idf_path, self.idf_path) if self.idf_path else None)
@@ -195,7 +195,7 @@ class SklearnEncoder(Encoder):
         self.transformer = transformer
         try:
             probe = transformer.transform(["probe text"])
-        except Exception as exc:  # NotFittedError and friends: say what to do
+        except Exception as exc:  # noqa: BLE001 - NotFittedError and friends: say what to do
             raise ConfigError(f"{what} cannot transform texts ({type(exc).__name__}: {exc}); "
                               f"pass a fitted model") from None
         import scipy.sparse as sp
@@ -385,7 +385,7 @@ def _load_vectors(path: Path, subwords: bool, trust_pickle: bool):
                         f"models only - for a supervised model's sentence vectors use fasttext:PATH") from None
     except (OSError, ValueError, EOFError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot read {path} as word vectors ({type(exc).__name__}: {exc})") from None
-    except Exception as exc:  # unpickling errors come in many types
+    except Exception as exc:  # noqa: BLE001 - unpickling errors come in many types
         raise DataError(f"cannot read {path} as gensim vectors ({type(exc).__name__}: {exc})") from None
     if vectors is None:
         raise ConfigError(f"{path} holds no gensim word vectors")

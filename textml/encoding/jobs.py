@@ -12,7 +12,7 @@ import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from textml.data.formats import Columns, DEFAULT_CHUNK_SIZE, detect_format
+from textml.data.formats import DEFAULT_CHUNK_SIZE, Columns, detect_format
 from textml.exceptions import ConfigError, DataError
 
 ENGINES = ("local", "spark")

@@ -89,7 +89,7 @@ class _State:
         self.examples: list[str] = []
 
     @classmethod
-    def load(cls, folder: Path, fingerprint: dict) -> "_State":
+    def load(cls, folder: Path, fingerprint: dict) -> _State:
         state = cls(folder, fingerprint)
         path = folder / STATE_FILE
         try:
@@ -142,7 +142,7 @@ def _progress_bar(job: Job, enabled: bool):
             import pyarrow.parquet as pq
 
             total = pq.ParquetFile(job.input).metadata.num_rows
-        except Exception:
+        except Exception:  # noqa: BLE001 - a progress total is optional: an unreadable footer is reported by the reader
             total = None
     return tqdm(total=total, unit=" rows", unit_scale=True, dynamic_ncols=True, file=sys.stderr,
                 desc=job.kind, smoothing=0.1, mininterval=0.5)

@@ -21,8 +21,8 @@ import json
 import os
 import struct
 import zipfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -147,8 +147,8 @@ NPY_HEADER_BYTES = 128  # room for any 2-D shape up to 10**15 rows
 
 def npy_header(dtype, shape: tuple[int, int]) -> bytes:
     """A .npy (version 1.0) header of exactly NPY_HEADER_BYTES bytes, as numpy reads it."""
-    text = "{'descr': %r, 'fortran_order': False, 'shape': (%d, %d), }" % (
-        np.lib.format.dtype_to_descr(np.dtype(dtype)), shape[0], shape[1])
+    descr = np.lib.format.dtype_to_descr(np.dtype(dtype))
+    text = f"{{'descr': {descr!r}, 'fortran_order': False, 'shape': ({shape[0]}, {shape[1]}), }}"
     body = NPY_HEADER_BYTES - 10  # magic (6), version (2), header length (2)
     if len(text) >= body:
         raise ValueError(f"npy header too long: {text}")

@@ -11,9 +11,9 @@ gives. A model without ``predict_proba`` is refused when loaded, saying what to 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -40,7 +40,7 @@ class PredictorSpec:
     source: str = ""
     trust_pickle: bool = False  # load .joblib/.pkl files and old model.joblib folders (they run code)
 
-    def load(self) -> "Predictor":
+    def load(self) -> Predictor:
         from textml.models.loading import load_model_path
 
         model, _ = load_model_path(self.path, trust_pickle=self.trust_pickle)
@@ -51,7 +51,7 @@ class PredictorSpec:
     def paths(self) -> list[Path]:
         return [Path(self.path)]
 
-    def relocated(self, mapping: dict[str, str]) -> "PredictorSpec":
+    def relocated(self, mapping: dict[str, str]) -> PredictorSpec:
         return replace(self, path=mapping.get(self.path, self.path))
 
     def describe(self) -> dict:

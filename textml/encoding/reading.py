@@ -11,9 +11,9 @@ and the first few are listed in the result.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterator
 
 from textml.data.formats import (
     DEFAULT_CHUNK_SIZE,
@@ -21,6 +21,8 @@ from textml.data.formats import (
     Columns,
     RowChunk,
     iter_rows,
+)
+from textml.data.formats import (
     location_unit as unit,
 )
 from textml.exceptions import DataError

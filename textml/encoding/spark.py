@@ -63,7 +63,7 @@ def get_session(master: str | None = None):
         builder = builder.master(master)
     try:
         session = builder.getOrCreate()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - Py4J and Spark raise many types for one failed start
         raise ConfigError(f"cannot start a Spark session ({type(exc).__name__}: {str(exc).splitlines()[0][:300]}); "
                           f"check --master, SPARK_REMOTE and that Java 17+ is installed") from None
     return session, True
@@ -94,7 +94,7 @@ def _bundle(spec, folder: Path) -> tuple[Path, dict[str, str]]:
 def _ship(session, archive: Path) -> None:
     try:
         context = session.sparkContext
-    except Exception:  # Spark Connect has no SparkContext
+    except Exception:  # noqa: BLE001 - Spark Connect has no SparkContext
         context = None
     if context is not None:
         context.addFile(str(archive))
@@ -277,7 +277,7 @@ def run_spark(job: Job, force: bool = False, progress: bool = True, master: str 
     if created and not progress:
         try:
             session.sparkContext.setLogLevel("ERROR")
-        except Exception:  # Spark Connect
+        except Exception:  # noqa: BLE001 - Spark Connect
             pass
     staging = Path(tempfile.mkdtemp(prefix="textml-ship-"))
     # with CSV column pruning Spark parses only the selected columns and misses rows with

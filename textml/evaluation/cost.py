@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import statistics
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 LATENCY_BATCH = 1000
 LATENCY_REPEATS = 7  # the median of 7 timed batches moved < 10% between identical runs; best-of-3 moved 2x

@@ -13,8 +13,8 @@ trust a probability.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -173,8 +173,14 @@ def score(y_true: Sequence, y_pred: Sequence, choice: MetricChoice,
     :func:`calibration_error`), and binary average precision ranks by the positive class's
     probability; without them, average precision is that of the hard predictions.
     """
-    from sklearn.metrics import (accuracy_score, average_precision_score, balanced_accuracy_score,
-                                 f1_score, precision_score, recall_score)
+    from sklearn.metrics import (
+        accuracy_score,
+        average_precision_score,
+        balanced_accuracy_score,
+        f1_score,
+        precision_score,
+        recall_score,
+    )
 
     y_true = np.asarray(y_true, dtype=object)
     y_pred = np.asarray(y_pred, dtype=object)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
-from textml.exceptions import ConfigError, TrainingError
 from textml.evaluation.metrics import MetricChoice
+from textml.exceptions import ConfigError, TrainingError
 from textml.experiments.context import Progress, RunContext
 from textml.experiments.runner import ModelResult, fit_and_evaluate, log_result
 from textml.experiments.spec import RunSpec
@@ -131,7 +131,7 @@ def compare(spec: RunSpec, progress: Progress | None = None, out_dir: str | os.P
                     log_result(context, result)
             except (MemoryError, KeyboardInterrupt):
                 raise
-            except Exception as exc:  # one broken pipeline must not cost the whole comparison
+            except Exception as exc:  # one broken pipeline must not cost the whole comparison  # noqa: BLE001 - one broken pipeline must not cost the whole comparison
                 failures[name] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
                 context.say(f"[{index}/{len(names)}] {name}: FAILED ({failures[name]}); continuing")
                 continue
@@ -183,16 +183,16 @@ def table_rows(outcome: CompareResult) -> tuple[list[str], list[list[str]]]:
 def format_table(outcome: CompareResult) -> str:
     header, rows = table_rows(outcome)
     widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
-    line = lambda cells: "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) if c else ""
-                                   for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+    def line(cells):
+        return "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) if c else ""
+                                       for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
     return "\n".join([line(header), line(["-" * w for w in widths[:-1]] + [""])] + [line(r) for r in rows])
 
 
 def write_outputs(outcome: CompareResult, folder: Path) -> list[Path]:
     """comparison.csv, comparison.md, comparison.json and comparison.png into ``folder``."""
-    from textml.evaluation.plots import comparison_png
-
     from textml.data.formats import write_records
+    from textml.evaluation.plots import comparison_png
 
     folder.mkdir(parents=True, exist_ok=True)
     rows = outcome.rows

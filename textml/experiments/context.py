@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from typing import Any, Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from textml.exceptions import ConfigError, DataError, TextmlError
 from textml.experiments.spec import SPEC_FILE, PipelineSpec, RunSpec, coerce_params
@@ -42,8 +43,7 @@ class RunContext:
     def split(self):
         """The validated split: train and dev are read (and checked) now, test only on request."""
         split = self.spec.data.load()
-        split.train
-        split.dev
+        _ = split.train, split.dev  # reading them validates them, before any work
         return split
 
     def read_test(self):

@@ -15,15 +15,16 @@ are resolved once, and the version that was evaluated is recorded in the run.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Sequence
 
 import numpy as np
 
-from textml.exceptions import ConfigError
 from textml.evaluation.metrics import MetricChoice, class_probabilities, positive_scores, score
+from textml.exceptions import ConfigError
 from textml.experiments.context import Progress, RunContext
 from textml.experiments.spec import RunSpec
+
 DEFAULT_RESAMPLES = 1000
 CHUNK = 100  # resamples computed at once (memory: CHUNK x rows counts)
 SETTINGS = {"model": None, "against": None, "final": False, "resamples": DEFAULT_RESAMPLES, "confidence": 0.95,

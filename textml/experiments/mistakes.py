@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from textml.data.dataset import Dataset
+from textml.evaluation.metrics import class_probabilities, probability_source, require_probabilities
 from textml.exceptions import ConfigError
 from textml.experiments.context import Progress, RunContext
 from textml.experiments.spec import RunSpec
-from textml.evaluation.metrics import class_probabilities, probability_source, require_probabilities
 
 FIELDS = ("id", "text", "label", "predicted", "prob_label", "prob_predicted", "margin")
 MAX_ROWS = 100  # the eyeball set is read by a person

@@ -36,9 +36,10 @@ import ast
 import dataclasses
 import os
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from textml.exceptions import ConfigError
 
@@ -74,7 +75,7 @@ class DataSpec:
                           columns=Columns(text=self.text_col, label=self.label_col, id=self.id_col),
                           fmt=self.format, encoding=self.encoding)
 
-    def resolved(self) -> "DataSpec":
+    def resolved(self) -> DataSpec:
         """The same data with absolute paths, so the spec means the same from any folder."""
         absolute = {name: str(Path(value).expanduser().resolve())
                     for name in ("split", "train", "dev", "test") if (value := getattr(self, name))}
@@ -119,7 +120,7 @@ class RunSpec:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ConfigError(f"seed must be a non-negative whole number, got {self.seed!r}")
 
-    def replace(self, **changes) -> "RunSpec":
+    def replace(self, **changes) -> RunSpec:
         return dataclasses.replace(self, **changes)
 
     @classmethod
@@ -128,7 +129,7 @@ class RunSpec:
                format: str | None = None, encoding: str = "utf-8", model: str | None = None,
                params: Mapping[str, Any] | None = None, options: Mapping[str, Any] | None = None,
                task: str | None = None, metric: str | None = None, seed: int = 0,
-               tracking_uri: str | None = None, experiment: str | None = None, **settings) -> "RunSpec":
+               tracking_uri: str | None = None, experiment: str | None = None, **settings) -> RunSpec:
         """A spec from plain arguments named like the command-line flags (the Python API)::
 
             RunSpec.create("train", "split", model="bow-svm", params={"clf__C": 0.5})
@@ -156,7 +157,7 @@ class RunSpec:
         return tomli_w.dumps(_tomlable(self.to_dict()))
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], source: str = "the run spec") -> "RunSpec":
+    def from_dict(cls, data: Mapping[str, Any], source: str = "the run spec") -> RunSpec:
         data = dict(data)
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
@@ -185,7 +186,7 @@ class RunSpec:
             raise ConfigError(f"{source}: {exc}") from None
 
     @classmethod
-    def from_toml(cls, text: str, source: str = "the run spec") -> "RunSpec":
+    def from_toml(cls, text: str, source: str = "the run spec") -> RunSpec:
         import tomllib
 
         try:
@@ -195,7 +196,7 @@ class RunSpec:
         return cls.from_dict(data, source)
 
     @classmethod
-    def read(cls, path: str | os.PathLike) -> "RunSpec":
+    def read(cls, path: str | os.PathLike) -> RunSpec:
         path = Path(path)
         if not path.is_file():
             raise ConfigError(f"config file not found: {path}; write one with `textml <command> ... --print-config > {path.name}`")
@@ -205,7 +206,7 @@ class RunSpec:
             raise ConfigError(f"cannot read config {path} ({type(exc).__name__}); it must be a UTF-8 TOML file") from None
         return cls.from_toml(text, str(path))
 
-    def with_overrides(self, assignments: list[str]) -> "RunSpec":
+    def with_overrides(self, assignments: list[str]) -> RunSpec:
         """Apply ``--set section.key=value`` overrides (values typed as on the command line)."""
         data = self.to_dict()
         for assignment in assignments:

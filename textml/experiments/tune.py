@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from textml.exceptions import ConfigError
 from textml.evaluation.metrics import MetricChoice, make_scorer_for
+from textml.exceptions import ConfigError
 from textml.experiments.context import Progress, RunContext
 from textml.experiments.runner import ModelResult, fit_and_evaluate, log_result
 from textml.experiments.spec import RunSpec, format_param

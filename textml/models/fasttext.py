@@ -311,7 +311,7 @@ class FastTextClassifier(ClassifierMixin, BaseEstimator):
         return path
 
     @classmethod
-    def load(cls, path, *, normalize=None) -> "FastTextClassifier":
+    def load(cls, path, *, normalize=None) -> FastTextClassifier:
         """Read a supervised fastText ``.bin`` model.
 
         Hyperparameters stored in the file (epoch, dim, wordNgrams, minn, maxn, loss,

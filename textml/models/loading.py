@@ -25,8 +25,8 @@ import os
 import pickle
 import re
 import struct
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from textml.exceptions import ConfigError, DataError
 from textml.files import sha256_file
@@ -37,7 +37,6 @@ from textml.models.saving import (
     GENSIM,
     GENSIM_CLASSES,
     GENSIM_GLOBALS,
-    VOCABULARY,
     INFO_FILE,
     LEGACY_FILE,
     MLFLOW_DATA_DIR,
@@ -45,6 +44,7 @@ from textml.models.saving import (
     PIPELINE_FILE,
     STORAGE_KEY,
     TRUSTED_TYPES,
+    VOCABULARY,
 )
 
 PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle")
@@ -101,7 +101,7 @@ def load_pickle(file: Path, *, trust_pickle: bool = False):
 
     try:
         return joblib.load(file)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure of a third-party parser means the file is damaged
         raise DataError(f"cannot read {file} as a joblib/pickle file ({type(exc).__name__}: {exc})") from None
 
 
@@ -228,7 +228,7 @@ def _load_skops(file: Path, trusted: set[str]):
 
     try:
         untrusted = set(sio.get_untrusted_types(file=file))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure of a third-party parser means the file is damaged
         raise DataError(f"{file} is not a readable skops file ({type(exc).__name__}: {exc})") from None
     refused = sorted(untrusted - trusted)
     if refused:
@@ -236,7 +236,7 @@ def _load_skops(file: Path, trusted: set[str]):
                         f"(if you made this file yourself, pass them as load_model(..., trusted=[...]))")
     try:
         return sio.load(file, trusted=sorted(untrusted))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure of a third-party parser means the file is damaged
         raise DataError(f"{file} is damaged: skops cannot rebuild the pipeline "
                         f"({type(exc).__name__}: {exc})") from None
 
@@ -438,7 +438,7 @@ def _gensim_load_trusted(file: Path):
 
     try:
         return SaveLoad.load(str(file))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure of a third-party parser means the file is damaged
         raise DataError(f"cannot read gensim file {file} ({type(exc).__name__}: {exc})") from None
 
 
@@ -450,7 +450,7 @@ def _gensim_load_restricted(file: Path):
             obj = _GensimUnpickler(handle, file).load()
     except DataError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure of a third-party parser means the file is damaged
         raise DataError(f"cannot read gensim file {file} ({type(exc).__name__}: {exc})") from None
     if not isinstance(obj, SaveLoad):
         raise DataError(f"{file} holds {type(obj).__name__}, not a gensim model or vectors")
@@ -459,7 +459,7 @@ def _gensim_load_restricted(file: Path):
     try:  # the rest of SaveLoad.load: arrays stored beside the file, version fix-ups
         obj._load_specials(str(file), None, compress, subname)
         obj.add_lifecycle_event("loaded", fname=str(file))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure of a third-party parser means the file is damaged
         raise DataError(f"cannot read gensim file {file} or the arrays stored beside it "
                         f"({type(exc).__name__}: {exc})") from None
     return obj

@@ -22,13 +22,14 @@ import difflib
 import inspect
 import logging
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from textml.exceptions import ConfigError
 
 _NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_REGISTRY: dict[str, "ModelSpec"] = {}
+_REGISTRY: dict[str, ModelSpec] = {}
 _BUILTINS_LOADED = False
 SINGLE_LABEL_TASKS = ("binary", "multiclass")
 STRATEGIES = ("search", "fasttext-autotune")

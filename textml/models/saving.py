@@ -38,8 +38,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from textml.exceptions import ConfigError
 from textml.files import atomic_dir, sha256_file

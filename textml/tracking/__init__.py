@@ -12,8 +12,9 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from textml.exceptions import TrackingError
 
@@ -40,9 +41,8 @@ def resolve_uri(uri: str | None = None) -> str:
     import sys
 
     if "mlflow" in sys.modules:  # a caller that imported mlflow may have chosen a store already
-        from mlflow.tracking._tracking_service.utils import is_tracking_uri_set
-
         import mlflow
+        from mlflow.tracking._tracking_service.utils import is_tracking_uri_set
 
         if is_tracking_uri_set():
             return mlflow.get_tracking_uri()
@@ -128,7 +128,7 @@ def _equal(value, default) -> bool:
         return False
     try:
         return bool(value == default) and type(value) is type(default)
-    except Exception:  # numpy arrays and the like: not a plain default
+    except Exception:  # numpy arrays and the like: not a plain default  # noqa: BLE001 - MLflow raises many exception types for one failure
         return False
 
 
@@ -150,7 +150,7 @@ class Tracker:
             if self.experiment.tags.get(EXPERIMENT_KIND_TAG) is None:
                 self.mlflow.MlflowClient().set_experiment_tag(self.experiment.experiment_id, EXPERIMENT_KIND_TAG,
                                                               EXPERIMENT_KIND)
-        except Exception as exc:  # MLflow raises many types for an unreachable store
+        except Exception as exc:  # MLflow raises many types for an unreachable store  # noqa: BLE001 - MLflow raises many exception types for one failure
             raise TrackingError(
                 f"cannot use the MLflow store {self.uri} ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); "
                 f"check --tracking-uri / MLFLOW_TRACKING_URI"
@@ -175,10 +175,10 @@ class Tracker:
     def log_datasets(self, files: dict[str, tuple[str, str, str]]) -> None:
         """Record data files as the run's dataset inputs: ``{context: (path, sha256, name)}``
         (context is train/dev/test), so MLflow's Datasets column and lineage show them."""
+        import warnings
+
         from mlflow.data.dataset_source_registry import resolve_dataset_source
         from mlflow.data.meta_dataset import MetaDataset
-
-        import warnings
 
         for context, (path, digest, name) in files.items():
             with warnings.catch_warnings():  # "can be interpreted in multiple ways": two local kinds, same thing
@@ -240,7 +240,7 @@ def download_run_folder(run_id: str, folder: str, tracking_uri: str | None = Non
     try:
         with quiet_downloads():
             return Path(mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=folder, dst_path=target))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - MLflow raises many exception types for one failure
         raise TrackingError(
             f"cannot read {folder!r} of run {run_id} from {resolve_uri(tracking_uri)} "
             f"({type(exc).__name__}); check the run id and --tracking-uri"
@@ -253,7 +253,7 @@ def read_run_text(run_id: str, name: str, tracking_uri: str | None = None) -> st
     try:
         with quiet_downloads():
             return mlflow.artifacts.load_text(f"runs:/{run_id}/{name}")
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - MLflow raises many exception types for one failure
         raise TrackingError(
             f"cannot read {name!r} of run {run_id} from {resolve_uri(tracking_uri)} ({type(exc).__name__}); "
             f"check the run id and --tracking-uri (runs made before textml logged {name} cannot be rerun)"
@@ -270,7 +270,7 @@ def log_to_existing_run(run_id: str, files: list[tuple[str, str | None]], metric
             client.log_artifact(run_id, str(path), artifact_path=folder)
         for key, value in metrics.items():
             client.log_metric(run_id, key, float(value))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - MLflow raises many exception types for one failure
         raise TrackingError(
             f"cannot add to run {run_id} in {resolve_uri(tracking_uri)} ({type(exc).__name__}); "
             f"check the run id and --tracking-uri"

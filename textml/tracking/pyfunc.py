@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from importlib import metadata as importlib_metadata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 

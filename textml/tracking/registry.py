@@ -22,9 +22,10 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from textml.exceptions import ConfigError, TrackingError
 from textml.tracking import quiet_downloads
@@ -80,7 +81,7 @@ class ResolvedModel:
 def _client(tracking_uri: str | None):
     from mlflow.tracking import MlflowClient
 
-    from textml.tracking import use_mlflow, resolve_uri
+    from textml.tracking import resolve_uri, use_mlflow
 
     use_mlflow(tracking_uri)  # quiet loggers, set the URI
     return MlflowClient(tracking_uri=resolve_uri(tracking_uri))
@@ -173,7 +174,7 @@ def _resolve_registered(text: str, tracking_uri: str | None) -> ResolvedModel:
             raise ConfigError(f"{text!r} is not models:/NAME@ALIAS or models:/NAME/VERSION")
     except ConfigError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - MLflow raises many exception types for one failure
         if _not_found(exc):
             raise ConfigError(f"{text}: {_message(exc)}; see `textml models list`") from None
         raise TrackingError(f"cannot resolve {text} in {_uri(tracking_uri)}: {_message(exc)}") from None
@@ -181,7 +182,7 @@ def _resolve_registered(text: str, tracking_uri: str | None) -> ResolvedModel:
     try:
         with quiet_downloads():
             path = mlflow.artifacts.download_artifacts(artifact_uri=pinned, dst_path=_temp_dir())
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - MLflow raises many exception types for one failure
         raise TrackingError(f"cannot download {pinned} ({text}) from {_uri(tracking_uri)}: {_message(exc)}") from None
     return ResolvedModel(Path(path), text, version.name, str(version.version), alias, version.run_id, downloaded=True)
 
@@ -246,7 +247,7 @@ def register(run: str, name: str, tracking_uri: str | None = None, artifact_path
     client = _client(tracking_uri)
     try:
         run_info = client.get_run(run_id)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - MLflow raises many exception types for one failure
         raise ConfigError(f"run {run_id} not found in {_uri(tracking_uri)} ({_message(exc)}); "
                           f"check the run id and --tracking-uri") from None
     model_uri = _logged_model_uri(client, run_info, artifact_path)
@@ -262,7 +263,7 @@ def register(run: str, name: str, tracking_uri: str | None = None, artifact_path
                 raise
         registered = mlflow.register_model(model_uri, name, tags=tags)
         version = client.update_model_version(name, registered.version, description=description)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - MLflow raises many exception types for one failure
         raise TrackingError(f"cannot register {source_uri} as {name!r}: {_message(exc)}") from None
     return _describe_version(client.get_model_version(name, version.version)) | {"source_uri": source_uri}
 
@@ -274,7 +275,7 @@ def _logged_model_uri(client, run, artifact_path: str) -> str:
     try:
         logged = client.search_logged_models(experiment_ids=[run.info.experiment_id],
                                              filter_string=f"source_run_id = '{run_id}'")
-    except Exception:
+    except Exception:  # noqa: BLE001 - MLflow raises many exception types for one failure
         logged = []
     for model in logged:
         if model.name == artifact_path:
@@ -291,7 +292,7 @@ def _version_tags(run, client) -> tuple[dict, str]:
     if not metric and tags.get("mlflow.parentRunId"):  # compare logs the choice on the parent run
         try:
             metric = client.get_run(tags["mlflow.parentRunId"]).data.params.get("primary_metric")
-        except Exception:
+        except Exception:  # noqa: BLE001 - MLflow raises many exception types for one failure
             metric = None
     model = tags.get("textml.model") or run.info.run_name
     out = {"textml.model": model or ""}
@@ -321,14 +322,14 @@ def promote(name: str, alias: str, version: str | int, tracking_uri: str | None 
     client = _client(tracking_uri)
     try:
         client.get_registered_model(name)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - MLflow raises many exception types for one failure
         if _not_found(exc):
             raise ConfigError(f"no registered model {name!r} in {_uri(tracking_uri)}; register one with "
                               f"`textml models register RUN_ID --name {name}`") from None
         raise TrackingError(f"cannot read registered model {name!r}: {_message(exc)}") from None
     try:
         client.get_model_version(name, version)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - MLflow raises many exception types for one failure
         if _not_found(exc):
             raise ConfigError(f"registered model {name!r} has no version {version} "
                               f"({_message(exc)}); see `textml models list`") from None
@@ -336,11 +337,11 @@ def promote(name: str, alias: str, version: str | int, tracking_uri: str | None 
     previous = None
     try:
         previous = str(client.get_model_version_by_alias(name, alias).version)
-    except Exception:
+    except Exception:  # noqa: BLE001 - MLflow raises many exception types for one failure
         pass
     try:
         client.set_registered_model_alias(name, alias, version)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - MLflow raises many exception types for one failure
         raise TrackingError(f"cannot set alias {alias!r} of {name!r} to version {version}: {_message(exc)}") from None
     return {"name": name, "alias": alias, "version": version, "previous": previous,
             "uri": f"models:/{name}@{alias}"}
@@ -354,7 +355,7 @@ def list_models(name: str | None = None, tracking_uri: str | None = None) -> lis
             models = [client.get_registered_model(name)]
         else:
             models = list(client.search_registered_models(max_results=1000))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - MLflow raises many exception types for one failure
         if _not_found(exc):
             raise ConfigError(f"no registered model {name!r} in {_uri(tracking_uri)}") from None
         raise TrackingError(f"cannot list registered models in {_uri(tracking_uri)}: {_message(exc)}") from None
