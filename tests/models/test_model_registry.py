@@ -16,7 +16,7 @@ from textml.models.registry import get_spec, list_specs, make_model, model_names
 
 EXPECTED = [
     "dummy-prior", "dummy-stratified", "bow-logreg", "bow-svm", "bow-nb", "bow-tree",
-    "bow-char-svm", "fasttext", "w2v-logreg", "ftvec-logreg",
+    "bow-char-svm", "fasttext", "w2v-logreg", "ftvec-logreg", "spacy-textcat",
 ]
 TOPICS = {
     "sport": "football match goal team coach league score player stadium referee",

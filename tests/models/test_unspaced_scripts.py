@@ -23,7 +23,7 @@ def _texts(n, seed):
     return texts, labels
 
 
-@pytest.mark.parametrize("name", ["bow-svm", "bow-logreg", "fasttext", "w2v-logreg"])
+@pytest.mark.parametrize("name", ["bow-svm", "bow-logreg", "fasttext", "w2v-logreg", "spacy-textcat"])
 def test_word_models_learn_from_text_without_spaces(name):
     train_texts, train_labels = _texts(400, seed=0)
     dev_texts, dev_labels = _texts(100, seed=1)

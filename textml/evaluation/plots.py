@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 
-def _pyplot():
+def pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
@@ -27,7 +27,7 @@ def confusion_matrix_png(y_true: Sequence, y_pred: Sequence, labels: Sequence[st
     """
     from sklearn.metrics import confusion_matrix
 
-    plt = _pyplot()
+    plt = pyplot()
     labels = list(labels)
     n = len(labels)
     matrix = confusion_matrix(y_true, y_pred, labels=labels).astype(float)
@@ -62,7 +62,7 @@ def comparison_png(rows: list[dict], metric: str, path: str | os.PathLike, title
                    baselines: Sequence[str] = ()) -> Path:
     """Horizontal bars of the primary metric per model (baselines in grey), annotated with
     latency and size."""
-    plt = _pyplot()
+    plt = pyplot()
     rows = sorted(rows, key=lambda r: r[metric])
     names = [r["model"] for r in rows]
     values = [r[metric] for r in rows]

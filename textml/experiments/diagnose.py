@@ -227,9 +227,9 @@ def diagnose(spec: RunSpec, progress: Progress | None = None, out_dir: str | os.
 
 
 def learning_curve_png(curve: list[dict], metric: str, path: Path, title: str, target: float) -> Path:
-    from textml.evaluation.plots import _pyplot
+    from textml.evaluation.plots import pyplot
 
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
     rows = [c["train_rows"] for c in curve]
     ax.plot(rows, [c["train_score"] for c in curve], "o-", label="train")

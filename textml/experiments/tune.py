@@ -228,9 +228,9 @@ def tune(spec: RunSpec, progress: Progress | None = None, tags: dict | None = No
 
 def score_by_param_png(trials: list[Trial], metric: str, path: Path, title: str) -> Path:
     """One panel per hyperparameter: dev score of each trial against its value."""
-    from textml.evaluation.plots import _pyplot
+    from textml.evaluation.plots import pyplot
 
-    plt = _pyplot()
+    plt = pyplot()
     names = sorted({k for t in trials for k in t.params})
     cols = min(3, max(1, len(names)))
     rows = max(1, math.ceil(len(names) / cols))

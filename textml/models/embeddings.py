@@ -27,7 +27,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted
 
 from textml.exceptions import ConfigError, DataError
-from textml.text.tokenize import TOKEN_PATTERN, _compile
+from textml.text.tokenize import TOKEN_PATTERN, compile_pattern
 from textml.text.validation import check_texts
 
 POOLINGS = ("mean", "tfidf")
@@ -76,7 +76,7 @@ class _PooledEmbeddings(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         raise NotImplementedError
 
     def _tokenize(self, texts):
-        pattern = _compile(self.token_pattern)
+        pattern = compile_pattern(self.token_pattern)
         if self.lowercase:
             return [pattern.findall(text.lower()) for text in texts]
         return [pattern.findall(text) for text in texts]

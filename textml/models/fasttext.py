@@ -337,7 +337,7 @@ class FastTextClassifier(ClassifierMixin, BaseEstimator):
         path = Path(path)
         if not path.is_file():
             raise DataError(f"fastText model not found: {path}; check the path")
-        model = _load_native(path)
+        model = load_native(path)
         args = model.f.getArgs()
         labels = model.get_labels()
         if not labels or not all(label.startswith(LABEL_PREFIX) for label in labels):
@@ -388,7 +388,7 @@ class FastTextClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
 
-def _load_native(path: Path):
+def load_native(path: Path):
     import fasttext
 
     try:
@@ -412,6 +412,6 @@ def _native_from_bytes(data: bytes):
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
-        return _load_native(Path(tmp))
+        return load_native(Path(tmp))
     finally:
         os.unlink(tmp)

@@ -368,10 +368,10 @@ def check_fasttext_file(file: str | os.PathLike) -> None:
 
 def load_fasttext_file(file: str | os.PathLike):
     """A native fastText model, checked for truncation first, read by fastText's own loader."""
-    from textml.models.fasttext import _load_native
+    from textml.models.fasttext import load_native
 
     check_fasttext_file(file)
-    return _load_native(Path(file))
+    return load_native(Path(file))
 
 
 def load_fasttext_classifier(file: str | os.PathLike):

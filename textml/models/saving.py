@@ -60,7 +60,8 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "sklearn.tree._tree.Tree",
     "sklearn.feature_selection._univariate_selection.chi2",  # SelectKBest(chi2): a function reference
     "textml.models.fasttext.FastTextClassifier",
-    "textml.models.calibration.CalibratedPipeline",  # the SVM pipelines: steps + a fitted temperature
+    "textml.models.calibration.CalibratedPipeline",
+    "textml.models.textcat.SpacyTextClassifier",  # its state: plain data and nlp.to_bytes()  # the SVM pipelines: steps + a fitted temperature
     "textml.models.embeddings.Word2VecVectorizer",
     "textml.models.embeddings.FastTextVectorizer",
     "textml.models.embeddings.PretrainedVectorizer",

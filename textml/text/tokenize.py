@@ -24,7 +24,7 @@ WORD_PATTERN = rf"(?u)[{UNSPACED_SCRIPTS}]|[^\W{UNSPACED_SCRIPTS}]{{2,}}"
 
 
 @lru_cache(maxsize=32)
-def _compile(pattern: str) -> re.Pattern:
+def compile_pattern(pattern: str) -> re.Pattern:
     return re.compile(pattern)
 
 
@@ -47,4 +47,4 @@ def tokenize(text: str, *, lowercase: bool = True, token_pattern: str = TOKEN_PA
     """
     if lowercase:
         text = text.lower()
-    return _compile(token_pattern).findall(text)
+    return compile_pattern(token_pattern).findall(text)
