@@ -78,3 +78,21 @@ def test_write_fasttext_streams_with_a_cleaning_function(tmp_path):
     path = write_fasttext(tmp_path / "t.txt", iter(texts), iter(labels), clean=str.lower)
     assert path.read_bytes() == b"__label__Home%20&%20Garden red shirt\n__label__x,%20y blue hat\n"
     assert read_dataset(path).labels == ["Home & Garden", "x, y"]
+
+
+def test_awkward_labels_survive_compare_and_predict(write, tmp_path):
+    """split --out-format fasttext -> compare -> train --out -> predict: labels come back as written."""
+    out, store = tmp_path / "split", f"sqlite:///{tmp_path / 'mlflow.db'}"
+    assert run_textml("data", "split", _corpus(write), "--out", out, "--out-format", "fasttext").returncode == 0
+    compared = run_textml("compare", out, "--models", "fasttext,bow-nb", "--json", "-q", "--tracking-uri", store)
+    assert compared.returncode == 0, compared.stderr
+    assert json.loads(compared.stdout)["primary_metric"] == "macro_f1"
+    trained = run_textml("train", out, "--model", "fasttext", "--param", "clf__dim=16", "--out", tmp_path / "model",
+                         "-q", "--tracking-uri", store)
+    assert trained.returncode == 0, trained.stderr
+    predicted = run_textml("predict", tmp_path / "model", out / "dev.txt", "--out", tmp_path / "labels.jsonl",
+                           "--json")
+    assert predicted.returncode == 0, predicted.stderr
+    rows = [json.loads(line) for line in (tmp_path / "labels.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {row["label"] for row in rows} == set(AWKWARD)
+    assert [row["label"] for row in rows] == load_split(out).dev.labels
