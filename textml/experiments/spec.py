@@ -68,6 +68,11 @@ class DataSpec:
         from textml.data.formats import Columns
         from textml.data.split import load_split
 
+        if self.text_col == self.label_col:
+            raise ConfigError(f"--text-col and --label-col are both {self.text_col!r}: the label cannot be the text "
+                              f"(see the file's columns with `textml data check FILE`)")
+        if self.id_col is not None and self.id_col in (self.text_col, self.label_col):
+            raise ConfigError(f"--id-col {self.id_col!r} is also the text or label column; give the column of row ids")
         if self.split is None and not (self.train and self.dev):
             raise ConfigError("no data given: pass a SPLIT_DIR, or both --train and --dev files "
                               "(in a config: data.split, or data.train and data.dev)")

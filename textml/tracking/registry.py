@@ -19,6 +19,8 @@ call :func:`resolve_model` once and ship the local path.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 import tempfile
@@ -261,7 +263,8 @@ def register(run: str, name: str, tracking_uri: str | None = None, artifact_path
         except Exception as exc:
             if getattr(exc, "error_code", "") not in ("RESOURCE_ALREADY_EXISTS", "ALREADY_EXISTS"):
                 raise
-        registered = mlflow.register_model(model_uri, name, tags=tags)
+        with contextlib.redirect_stderr(io.StringIO()):  # MLflow's "Created version ..." chatter: we say it ourselves
+            registered = mlflow.register_model(model_uri, name, tags=tags)
         version = client.update_model_version(name, registered.version, description=description)
     except Exception as exc:  # noqa: BLE001 - MLflow raises many exception types for one failure
         raise TrackingError(f"cannot register {source_uri} as {name!r}: {_message(exc)}") from None
