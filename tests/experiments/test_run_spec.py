@@ -17,11 +17,8 @@ def _ok(result):
 
 
 def _run_toml(client, run_id) -> str:
-    import mlflow
-
-    mlflow.set_tracking_uri(client.tracking_uri)  # MLflow resolves runs:/ artifacts in the global store
-    with open(client.download_artifacts(run_id, "run.toml"), encoding="utf-8") as handle:
-        return handle.read()
+    """The run.toml a run logged, as a user reads it (a fresh process: no cached store state)."""
+    return _ok(run_textml("rerun", run_id, "--print-config", "--tracking-uri", client.tracking_uri)).stdout
 
 
 def test_spec_survives_toml_with_none_tuples_and_options():
