@@ -53,7 +53,8 @@ def confusion_matrix_png(y_true: Sequence, y_pred: Sequence, labels: Sequence[st
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="share of the true class")
     fig.tight_layout()
     path = Path(path)
-    fig.savefig(path, dpi=110, format="png")
+    # past 25 classes the figure grows with them: 72 dpi keeps 58 classes legible at half the render time
+    fig.savefig(path, dpi=110 if n <= 25 else 72, format="png")
     plt.close(fig)
     return path
 

@@ -195,7 +195,7 @@ def diagnose(spec: RunSpec, progress: Progress | None = None, out_dir: str | os.
     model = context.make_model()
     say(f"{model_name}: fitting on {len(train):,} texts for train and dev scores ...")
     context.fit(model)
-    train_score = predict_and_score(model, train, choice)[1][choice.name]
+    train_score = predict_and_score(model, train, choice, probabilities=False)[1][choice.name]
     dev_score = predict_and_score(model, dev, choice)[1][choice.name]
     dummy_score = max(predict_and_score(context.fit(context.make_model(name, params={}), name=name), dev,
                                         choice)[1][choice.name] for name in baseline_names())

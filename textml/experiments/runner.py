@@ -40,10 +40,16 @@ class ModelResult:
         return out
 
 
-def predict_and_score(model, data, choice: MetricChoice) -> tuple[np.ndarray, dict[str, float]]:
-    """``model``'s predictions on ``data`` and every metric textml reports on them."""
+def predict_and_score(model, data, choice: MetricChoice, probabilities: bool = True) -> tuple[np.ndarray, dict[str, float]]:
+    """``model``'s predictions on ``data`` and every metric textml reports on them.
+
+    ``probabilities=False`` skips the class probabilities (and so the calibration error) unless
+    the primary metric needs them: the train score wants only the primary metric, and on 48k
+    texts the probabilities cost a second pass over the features.
+    """
     predicted = np.asarray(model.predict(data.texts), dtype=object)
-    metrics = score(data.labels, predicted, choice, class_probabilities(model, data.texts),
+    needed = probabilities or choice.name == "average_precision"
+    metrics = score(data.labels, predicted, choice, class_probabilities(model, data.texts) if needed else None,
                     getattr(model, "classes_", None))
     return predicted, metrics
 
@@ -57,7 +63,7 @@ def fit_and_evaluate(context, name: str, model, final: bool = False) -> ModelRes
     dev_pred, dev_metrics = predict_and_score(model, dev, choice)
     test_metrics = predict_and_score(model, context.read_test(), choice)[1] if final else None
     # the train score is half of the bias/variance picture (train vs dev)
-    train_score = predict_and_score(model, context.split.train, choice)[1][choice.name]
+    train_score = predict_and_score(model, context.split.train, choice, probabilities=False)[1][choice.name]
     latency = measure_latency(model, dev.texts)
     return ModelResult(
         name=name, model=model, dev=dev_metrics, fit_seconds=fit_seconds,
