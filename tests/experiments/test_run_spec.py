@@ -68,6 +68,10 @@ def test_print_config_then_config_runs_the_same_thing(binary_split_dir, tracking
     assert from_file["dev"] == direct["dev"]
     client = MlflowClient(tracking_uri)
     assert _run_toml(client, from_file["run_id"]) == _run_toml(client, direct["run_id"]) == printed.stdout
+    # an environment variable does not override the file (mlflow.set_tracking_uri() exports one)
+    elsewhere = run_textml("train", "--config", config, "--print-config",
+                           env={"MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'other.db'}"})
+    assert elsewhere.stdout == printed.stdout
     # flags on the command line win over the file, and --set over both
     changed = _ok(run_textml("train", "--config", config, "--param", "clf__alpha=2", "--set", "seed=4",
                              "--print-config"))

@@ -143,8 +143,9 @@ def run_options(command: str):
 
 
 def build_spec(command: str, values: dict, ctx: click.Context, config: str | None, overrides: list[str]):
-    """The run spec from a command's flag values: the --config file's, with the flags given on
-    the command line on top, then the --set overrides. Without --config every flag counts."""
+    """The run spec from a command's flag values: the --config file's, with the flags typed on
+    the command line on top, then the --set overrides. Without --config every flag (and the
+    environment variables behind some) counts."""
     from click.core import ParameterSource
 
     from textml.experiments.spec import DataSpec, PipelineSpec, RunSpec, TrackingSpec, parse_assignments
@@ -153,8 +154,9 @@ def build_spec(command: str, values: dict, ctx: click.Context, config: str | Non
     if base.command != command:
         raise click.UsageError(f"{config} is a spec for `textml {base.command}`; run that command with it")
     if config:
-        given = {name for name in values
-                 if ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)}
+        # only what was typed on the command line overrides the file: an environment variable
+        # (MLFLOW_TRACKING_URI, which mlflow.set_tracking_uri() also exports) must not
+        given = {name for name in values if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE}
     else:
         given = set(values)
     data = {field: values[flag] for flag, field in DATA_FLAGS.items() if flag in given}
