@@ -6,7 +6,9 @@ For each encoder, on a generated CSV of product titles (1,000,000 by default):
               whole job: model load, reading the CSV, encoding, writing the output;
 * reference - the bare library in one process on texts already in memory, timing the
               compute loop only (reading the file is not counted against it):
-              a Python loop over ``get_sentence_vector`` (fastText), one ``transform`` call
+              a Python loop over ``get_sentence_vector`` (fastText: ``fasttext-default`` is textml's
+              default classifier, dim 50 without subwords, whose loop is cheap, so the engine's own
+              costs show most; ``fasttext`` has dim 100 and 2-5 character n-grams), one ``transform`` call
               (TF-IDF, hashing, a pipeline's feature steps, the embedding vectorizer that
               pools word2vec / ftvec vectors), one ``predict_proba`` (predict);
 
@@ -26,6 +28,7 @@ machine may be busy (the load average is printed next to the figures).
 
     python scripts/bench_encode.py                        # everything, ~15 minutes on 2 cores
     python scripts/bench_encode.py --rows 200000 --encoders fasttext,tfidf --no-memory
+    python scripts/bench_encode.py --main-reads           # and each case as the engine was before #17.4
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED = REPO / "textml" / "data" / "bundled" / "products.csv"
-ENCODERS = ["fasttext", "tfidf", "hashing", "word2vec", "ftvec", "model", "predict"]
+ENCODERS = ["fasttext-default", "fasttext", "tfidf", "hashing", "word2vec", "ftvec", "model", "predict"]
 
 
 # --- data and models ------------------------------------------------------------------------
@@ -67,8 +70,9 @@ def make_titles(path: Path, rows: int, seed: int = 0) -> Path:
 
 
 def make_models(folder: Path) -> dict[str, str]:
-    """Models trained on the bundled corpus: fastText (dim 100, subwords), TF-IDF + logistic
-    regression (a model folder), word2vec and gensim FastText vectors (dim 100)."""
+    """Models trained on the bundled corpus: textml's default fastText classifier (dim 50, no
+    subwords, word bigrams), fastText with subwords (dim 100, 2-5 character n-grams), TF-IDF +
+    logistic regression (a model folder), word2vec and gensim FastText vectors (dim 100)."""
     import fasttext
     import pandas as pd
     from gensim.models import FastText, Word2Vec
@@ -80,7 +84,8 @@ def make_models(folder: Path) -> dict[str, str]:
     from textml.text.tokenize import tokenize
 
     folder.mkdir(parents=True, exist_ok=True)
-    paths = {"fasttext": folder / "fasttext.bin", "lr": folder / "bow-logreg", "w2v": folder / "w2v.kv",
+    paths = {"fasttext": folder / "fasttext.bin", "fasttext-default": folder / "fasttext-default.bin",
+             "lr": folder / "bow-logreg", "w2v": folder / "w2v.kv",
              "ftvec": folder / "ftvec.model"}
     if all(p.exists() for p in paths.values()):
         return {k: str(v) for k, v in paths.items()}
@@ -90,6 +95,10 @@ def make_models(folder: Path) -> dict[str, str]:
                      encoding="utf-8")
     fasttext.train_supervised(str(train), dim=100, epoch=5, minn=2, maxn=5, wordNgrams=2, thread=2,
                               verbose=0).save_model(str(paths["fasttext"]))
+    from textml.models.fasttext import FastTextClassifier
+
+    # textml's own defaults (what `textml train --model fasttext` fits), saved as its native .bin
+    FastTextClassifier(thread=2).fit(data.text, data.label).model_.save_model(str(paths["fasttext-default"]))
     pipeline = Pipeline([("tfidf", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)),
                          ("clf", LogisticRegression(max_iter=300))]).fit(data.text, data.label)
     save_model(pipeline, paths["lr"], {"model": "bow-logreg"}, force=True)
@@ -103,6 +112,7 @@ def spec_for(name: str, models: dict) -> tuple[str, str]:
     """(encoder spec or model, output file name) of a benchmark case."""
     return {
         "fasttext": (f"fasttext:{models['fasttext']}", "out.npy"),
+        "fasttext-default": (f"fasttext:{models['fasttext-default']}", "out.npy"),
         "tfidf": (f"tfidf:{models['lr']}", "out.npz"),
         "hashing": ("hashing", "out.npz"),
         "word2vec": (f"word2vec:{models['w2v']}", "out.npy"),
@@ -138,10 +148,10 @@ def measure_reference(args: dict) -> dict:
     texts = pd.read_csv(args["input"], dtype=str, keep_default_na=False)["text"].tolist()
     name, models = args["name"], args["models"]
     cpu_start = time.process_time()
-    if name == "fasttext":
+    if name in ("fasttext", "fasttext-default"):
         import fasttext
 
-        model = fasttext.load_model(models["fasttext"])
+        model = fasttext.load_model(models[name])
         start = time.perf_counter()
         vectors = [model.get_sentence_vector(t) for t in texts]
         seconds = time.perf_counter() - start
@@ -185,7 +195,8 @@ def run_measured(kind: str, args: dict) -> dict:
     """Run one measurement in a fresh process; add the peak RSS of its process tree."""
     import psutil
 
-    child = subprocess.Popen([sys.executable, __file__, "--measure", kind, json.dumps(args)],
+    env = {**os.environ, "TEXTML_ENCODE_PIECES": "0"} if args.get("main_reads") else None
+    child = subprocess.Popen([sys.executable, __file__, "--measure", kind, json.dumps(args)], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     proc = psutil.Process(child.pid)
     peak_rss = peak_pss = 0
@@ -224,6 +235,9 @@ def main() -> None:
     parser.add_argument("--memory-encoders", default="fasttext,tfidf", help="encoders of the memory check")
     parser.add_argument("--jobs", type=int, default=None, help="engine workers (default: all cores)")
     parser.add_argument("--no-memory", action="store_true", help="skip the 100k vs 5M memory check")
+    parser.add_argument("--main-reads", action="store_true",
+                        help="also run each engine case with the main process reading the input (the engine "
+                             "before workers read their own pieces), for a before/after in one run")
     parser.add_argument("--workdir", default=None, help="where data and models go (kept between runs)")
     parser.add_argument("--measure", nargs=2, help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -264,15 +278,22 @@ def main() -> None:
         print(f"| {name} | {rate_engine:,.0f} | {rate_reference:,.0f} | {rate_engine / rate_reference:.2f}x "
               f"({cpu_ratio:.2f}x) | "
               f"{engine['peak_rss_mb']:,.0f} / {engine['peak_pss_mb']:,.0f} MiB | "
-              f"{reference['peak_rss_mb']:,.0f} MiB | {engine['cpu_seconds']:.0f} / {reference['cpu_seconds']:.0f} "
-              f"({reference['compute_cpu']:.0f}) |", flush=True)
-        if name == "fasttext" and jobs > 1:
+              f"{reference['peak_rss_mb']:,.0f} MiB | {engine['cpu_seconds']:.1f} / {reference['cpu_seconds']:.1f} "
+              f"({reference['compute_cpu']:.1f}) |", flush=True)
+        if options.main_reads:
+            before = run_measured("engine", {**args, "main_reads": True})
+            rate_before = before["rows"] / before["seconds"]
+            cpu_before = reference["compute_cpu"] * min(jobs, os.cpu_count() or 1) / before["cpu_seconds"]
+            print(f"| {name}, main process reads | {rate_before:,.0f} | {rate_reference:,.0f} | "
+                  f"{rate_before / rate_reference:.2f}x ({cpu_before:.2f}x) | {before['peak_rss_mb']:,.0f} / "
+                  f"{before['peak_pss_mb']:,.0f} MiB | | {before['cpu_seconds']:.1f} / |", flush=True)
+        if name.startswith("fasttext") and jobs > 1:
             one = run_measured("engine", {**args, "jobs": 1})
             rate_one = one["rows"] / one["seconds"]
             cpu_one = reference["compute_cpu"] / one["cpu_seconds"]
-            print(f"| fasttext, 1 worker | {rate_one:,.0f} | {rate_reference:,.0f} | "
+            print(f"| {name}, 1 worker | {rate_one:,.0f} | {rate_reference:,.0f} | "
                   f"{rate_one / rate_reference:.2f}x ({cpu_one:.2f}x) | {one['peak_rss_mb']:,.0f} / "
-                  f"{one['peak_pss_mb']:,.0f} MiB | | {one['cpu_seconds']:.0f} / |", flush=True)
+                  f"{one['peak_pss_mb']:,.0f} MiB | | {one['cpu_seconds']:.1f} / |", flush=True)
     print(f"\n# load average {os.getloadavg()[0]:.1f} at the end of the speed runs", flush=True)
     if options.no_memory:
         return

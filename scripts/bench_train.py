@@ -9,7 +9,14 @@ Prints, on the same data in one run:
 - the total wall time of `textml compare` with every default pipeline (target: < 5 minutes
   on 2 cores for the Debian corpus) and its ratio to the sum of its fits (goal <= 1.3).
 
+With --compare-speed it runs only the default compare, sequentially (`--n-jobs 1`) and in
+worker processes (`--n-jobs N`, default every core) in the same run, and prints both wall
+times, their ratio (goal: parallel <= 0.5x sequential, <= 110 s on Debian on 2 cores), the
+load average before and after, and whether every dev score agrees (to 1e-9). --sample N
+benchmarks N random rows of the corpus (for a quick look on a busy machine).
+
 Usage: python scripts/bench_train.py [CORPUS.csv] [--repeats 3] [--skip-compare]
+       python scripts/bench_train.py [CORPUS.csv] --compare-speed [--n-jobs 2] [--sample 10000]
 Default corpus: ../shared/corpora/debian-packages/debian_packages.csv
 """
 
@@ -65,11 +72,69 @@ def timed_textml(args: list[str], env: dict) -> tuple[float, dict]:
     return wall, json.loads(done.stdout)
 
 
+def sample_corpus(corpus: str, rows: int, target: Path, seed: int = 0) -> Path:
+    """``rows`` random rows of a CSV corpus, header kept."""
+    import csv
+    import random
+
+    with open(corpus, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        fields, records = reader.fieldnames, list(reader)
+    random.Random(seed).shuffle(records)
+    with open(target, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(records[:rows])
+    return target
+
+
+def compare_speed(split: Path, n_jobs: int, env: dict) -> None:
+    """The default compare sequentially and in ``n_jobs`` workers: wall times, ratio, same scores."""
+    def load() -> str:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+    # create the MLflow store (its schema migrations take seconds) before timing either run
+    subprocess.run([sys.executable, "-c", "from textml.tracking import Tracker; Tracker('bench-warmup')"],
+                   env=env, check=True)
+    print(f"load average before: {load()}")
+    runs = {}
+    for jobs in (1, n_jobs):
+        wall, doc = timed_textml(["compare", str(split), "--json", "--n-jobs", str(jobs),
+                                  "--experiment", f"bench-compare-{jobs}"], env)
+        runs[jobs] = (wall, doc)
+        print(f"compare --n-jobs {jobs}: wall {wall:6.1f}s, sum of fits "
+              f"{sum(m['fit_seconds'] for m in doc['models']):6.1f}s, load average now {load()}")
+    (seq_wall, seq), (par_wall, par) = runs[1], runs[n_jobs]
+    metric = seq["primary_metric"]
+    scores = {doc_jobs: {m["name"]: m["dev"] for m in doc["models"]} for doc_jobs, (_, doc) in runs.items()}
+    worst, differing = 0.0, []
+    for name, dev in scores[1].items():
+        other = scores[n_jobs].get(name)
+        if other is None:
+            differing.append(f"{name} (missing)")
+            continue
+        gap = max(abs(value - other[key]) for key, value in dev.items() if key in other and value == value)
+        worst = max(worst, gap)
+        if gap > 1e-9:
+            differing.append(f"{name} ({gap:.2g})")
+        print(f"  {name:<18} dev {metric} {dev[metric]:.4f} / {other[metric]:.4f}")
+    print(f"default compare: sequential {seq_wall:.1f}s, --n-jobs {n_jobs} {par_wall:.1f}s, ratio "
+          f"{par_wall / seq_wall:.2f} (goal <= 0.50; <= 110 s on Debian, 2 cores)")
+    print("scores agree to 1e-9" if not differing else
+          f"scores differ (largest gap {worst:.3g}): {', '.join(differing)}")
+    if seq["failures"] != par["failures"]:
+        print(f"failures differ: {seq['failures']} vs {par['failures']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", default=str(DEFAULT_CORPUS))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-compare", action="store_true")
+    parser.add_argument("--compare-speed", action="store_true",
+                        help="only the default compare, --n-jobs 1 against --n-jobs N, in the same run")
+    parser.add_argument("--n-jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--sample", type=int, default=None, metavar="N", help="benchmark N random rows")
     args = parser.parse_args()
 
     from textml.data.split import load_split, split_file
@@ -77,7 +142,15 @@ def main() -> None:
     from textml.models.registry import make_model
 
     work = Path(tempfile.mkdtemp(prefix="textml-bench-"))
-    split_file(args.corpus, work / "split", dedupe=True)
+    corpus = sample_corpus(args.corpus, args.sample, work / "sample.csv") if args.sample else args.corpus
+    split_file(corpus, work / "split", dedupe=True)  # what `textml data split --dedupe` does
+    if args.compare_speed:
+        print(f"corpus {args.corpus}{f' ({args.sample:,} rows sampled)' if args.sample else ''}: "
+              f"{len(load_split(work / 'split').train):,} training texts, {os.cpu_count()} cores")
+        compare_speed(work / "split", args.n_jobs,
+                      dict(os.environ, MLFLOW_TRACKING_URI=f"sqlite:///{work / 'mlflow.db'}"))
+        print(f"(work folder: {work})")
+        return
     split = load_split(work / "split")
     texts, labels = split.train.texts, split.train.labels
     print(f"corpus {args.corpus}: {len(texts):,} training texts, {len(set(labels))} classes, "

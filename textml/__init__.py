@@ -122,14 +122,15 @@ def bundled_corpus(name: str = "products") -> Path:
     return target
 
 
-def _columns(text_col: str, label_col: str | None, id_col: str | None):
+def _columns(text_col: str, label_col: str | None, id_col: str | None, label_sep: str | None = None):
     from textml.data.formats import Columns
 
-    return Columns(text=text_col, label=label_col, id=id_col)
+    return Columns(text=text_col, label=label_col, id=id_col, label_sep=label_sep)
 
 
 def check(path: str | os.PathLike, *, text_col: str = "text", label_col: str = "label", id_col: str | None = None,
-          format: str | None = None, encoding: str = "utf-8", skip_bad: bool | None = None) -> CheckReport:
+          format: str | None = None, encoding: str = "utf-8", skip_bad: bool | None = None,
+          label_sep: str | None = None, task: str | None = None) -> CheckReport:
     """Read a labelled file once and report on it (``textml data check``).
 
     Returns a :class:`~textml.data.check.CheckReport`: ``rows``, ``classes``, ``task``,
@@ -137,14 +138,14 @@ def check(path: str | os.PathLike, *, text_col: str = "text", label_col: str = "
     """
     from textml.data.check import check_file
 
-    return check_file(path, fmt=format, columns=_columns(text_col, label_col, id_col), encoding=encoding,
-                      skip_bad=skip_bad)
+    return check_file(path, fmt=format, columns=_columns(text_col, label_col, id_col, label_sep),
+                      encoding=encoding, skip_bad=skip_bad, task=task)
 
 
 def split(path: str | os.PathLike, out: str | os.PathLike, *, dev: float = 0.1, test: float = 0.1, seed: int = 0,
           dedupe: bool = False, text_col: str = "text", label_col: str = "label", id_col: str | None = None,
           format: str | None = None, out_format: str | None = None, encoding: str = "utf-8", force: bool = False,
-          skip_bad: bool | None = None) -> dict:
+          skip_bad: bool | None = None, label_sep: str | None = None, task: str | None = None) -> dict:
     """Stratified train/dev/test split of a labelled file into the folder ``out`` (``textml data split``).
 
     Returns the manifest written beside the files (counts, hashes, seed).
@@ -152,14 +153,14 @@ def split(path: str | os.PathLike, out: str | os.PathLike, *, dev: float = 0.1, 
     from textml.data.split import split_file
 
     return split_file(path, out, dev=dev, test=test, seed=seed, dedupe=dedupe, fmt=format, out_format=out_format,
-                      columns=_columns(text_col, label_col, id_col), encoding=encoding, force=force,
-                      skip_bad=skip_bad)
+                      columns=_columns(text_col, label_col, id_col, label_sep), encoding=encoding, force=force,
+                      skip_bad=skip_bad, task=task)
 
 
 def load_split(split: str | os.PathLike | None = None, *, train: str | os.PathLike | None = None,
                dev: str | os.PathLike | None = None, test: str | os.PathLike | None = None, text_col: str = "text",
                label_col: str = "label", id_col: str | None = None, format: str | None = None,
-               encoding: str = "utf-8") -> Split:
+               encoding: str = "utf-8", label_sep: str | None = None) -> Split:
     """A split folder (or explicit train/dev/test files) as a :class:`~textml.data.split.Split`.
 
     ``.train`` and ``.dev`` are datasets (``.texts``, ``.labels``); the test set is read only
@@ -167,8 +168,8 @@ def load_split(split: str | os.PathLike | None = None, *, train: str | os.PathLi
     """
     from textml.data.split import load_split as _load_split
 
-    return _load_split(split, train=train, dev=dev, test=test, columns=_columns(text_col, label_col, id_col),
-                       fmt=format, encoding=encoding)
+    return _load_split(split, train=train, dev=dev, test=test,
+                       columns=_columns(text_col, label_col, id_col, label_sep), fmt=format, encoding=encoding)
 
 
 # ---------------------------------------------------------------------------- experiments
@@ -191,10 +192,13 @@ def compare(split: str | os.PathLike | None = None, *, models: Sequence[str] | N
             test: str | os.PathLike | None = None, text_col: str = "text", label_col: str = "label",
             id_col: str | None = None, format: str | None = None, encoding: str = "utf-8", task: str | None = None,
             metric: str | None = None, seed: int = 0, tracking_uri: str | None = None,
-            experiment: str | None = None, progress: Progress | None = None) -> CompareResult:
+            experiment: str | None = None, progress: Progress | None = None, n_jobs: int = -1,
+            tune_top: int | None = None, budget: float | None = None, label_sep: str | None = None) -> CompareResult:
     """Fit pipelines on train, score them on dev beside the dummy baselines (``textml compare``).
 
-    ``models``: registry names (default: every registered pipeline, plugins included).
+    ``models``: registry names (default: every registered pipeline serving the task, plugins
+    included). ``n_jobs``: pipelines fitted at once (-1: every core). ``tune_top``/``budget``:
+    then tune the K best within ``budget`` minutes, the tuned ones ranked beside the defaults.
     ``out``: a folder for comparison.csv/.md/.json/.png. Returns a
     :class:`~textml.experiments.compare.CompareResult` (``results`` best first,
     ``recommended``, ``choice.name`` the primary metric, ``parent_run_id``).
@@ -205,7 +209,7 @@ def compare(split: str | os.PathLike | None = None, *, models: Sequence[str] | N
                  id_col=id_col, format=format, encoding=encoding, options=options, task=task, metric=metric,
                  seed=seed, tracking_uri=tracking_uri, experiment=experiment,
                  models=list(models) if models is not None else None, baselines=baselines, tolerance=tolerance,
-                 final=final)
+                 final=final, n_jobs=n_jobs, tune_top=tune_top, budget=budget, label_sep=label_sep)
     return _compare(spec, progress, out_dir=out, force=force)
 
 
@@ -289,8 +293,11 @@ def predict(model: str | os.PathLike, input: str | os.PathLike, out: str | os.Pa
             text_col: str = "text", id_col: str | None = None, format: str | None = None, encoding: str = "utf-8",
             engine: str = "local", n_jobs: int | None = None, chunk_size: int | None = None, resume: bool = False,
             skip_bad: bool = False, force: bool = False, tracking_uri: str | None = None,
-            trust_pickle: bool = False, progress: bool = False) -> JobResult:
+            trust_pickle: bool = False, progress: bool = False, label_sep: str | None = None) -> JobResult:
     """Top-k labels with probabilities for every text of ``input``, written to ``out`` (``textml predict``).
+
+    A multi-label model writes ``label`` (its list of labels; in CSV/TSV joined with
+    ``label_sep``, default ``|``) and ``prob_<label>`` per label; a regression model ``value``.
 
     ``model``: any reference :func:`load_model` takes. ``out`` ends in .csv, .tsv, .jsonl or
     .parquet. Returns a :class:`~textml.encoding.jobs.JobResult` (``rows``, ``outputs``).
@@ -298,7 +305,7 @@ def predict(model: str | os.PathLike, input: str | os.PathLike, out: str | os.Pa
     from textml.encoding.jobs import predict_file
 
     extra = {} if chunk_size is None else {"chunk_size": chunk_size}
-    return predict_file(model, input, out, top_k=top_k, engine=engine, fmt=format,
+    return predict_file(model, input, out, top_k=top_k, label_sep=label_sep, engine=engine, fmt=format,
                         columns=_columns(text_col, None, id_col), encoding=encoding, n_jobs=n_jobs, resume=resume,
                         skip_bad=skip_bad, force=force, tracking_uri=tracking_uri, trust_pickle=trust_pickle,
                         progress=progress, **extra)

@@ -47,10 +47,22 @@ def lss():
 def label_studio(lss, tmp_path_factory):
     """One Label Studio server for the whole session: {"url", "token", "user_id", ...}."""
     state = tmp_path_factory.mktemp("label-studio") / "server.json"
+    # the server passes the environment on: let it call an ML backend on 127.0.0.1 (textml
+    # annotate serve, started by the tests) and the webhook it creates for it; Label Studio
+    # refuses local addresses by default (ML_BLOCK_LOCAL_IP, and SSRF_PROTECTION_ENABLED for webhooks)
+    local = {"ML_BLOCK_LOCAL_IP": "false", "SSRF_PROTECTION_ENABLED": "false"}
+    before = {name: os.environ.get(name) for name in local}
+    os.environ.update(local)
     try:
         info = lss.start_server(state_file=state, timeout=START_TIMEOUT)
     except Exception as exc:  # noqa: BLE001 - any failure to start is a test failure, with the reason
         pytest.fail(f"could not start the Label Studio test server: {exc}", pytrace=False)
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     yield info
     lss.stop_server(info)
 
@@ -136,3 +148,28 @@ def project_id(admin, title: str) -> int:
     found = [p for p in admin.projects.list(title=title) if p.title == title]
     assert len(found) == 1, f"expected one project titled {title!r}, found {len(found)}"
     return found[0].id
+
+
+# --- active learning: one small trained model for the whole session --------------------------
+
+def write_pool(path: Path, rows: list[dict]) -> Path:
+    """An unlabelled pool: id and text only."""
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["id", "text"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({"id": r["id"], "text": r["text"]} for r in rows)
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_model(tmp_path_factory) -> Path:
+    """bow-logreg fitted on 400 bundled rows, saved as a textml model folder (~2 s)."""
+    from textml.models.registry import make_model
+    from textml.models.saving import save_model
+
+    rows = bundled_rows(400)
+    model = make_model("bow-logreg", seed=0)
+    model.fit([r["text"] for r in rows], [r["label"] for r in rows])
+    folder = tmp_path_factory.mktemp("active") / "model"
+    info = {"model": "bow-logreg", "classes": [str(c) for c in model.classes_], "run_id": "f" * 32}
+    return save_model(model, folder, info)

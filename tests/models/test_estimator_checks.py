@@ -28,7 +28,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from tests.numeric_rows import NumericRows
 from textml.models.calibration import CalibratedPipeline
 from textml.models.embeddings import FastTextVectorizer, Word2VecVectorizer
-from textml.models.fasttext import FastTextClassifier
+from textml.models.fasttext import FastTextClassifier, FastTextSentenceVectorizer
 
 
 class NumericFastTextClassifier(NumericRows, FastTextClassifier):
@@ -77,7 +77,15 @@ class NumericFastTextVectorizer(NumericRows, FastTextVectorizer):
         return super().transform(self._texts(X))
 
 
-# Reasons shared by all three estimators.
+class NumericFastTextSentenceVectorizer(NumericRows, FastTextSentenceVectorizer):
+    def fit(self, X, y=None):
+        return super().fit(self._texts(X, fitting=True), y)
+
+    def transform(self, X):
+        return super().transform(self._texts(X))
+
+
+# Reasons shared by the text estimators.
 NUMERIC_VALIDATION = {
     "check_n_features_in_after_fitting": (
         "text input has no fixed number of features, so there is no n_features_in_ "
@@ -118,6 +126,7 @@ EXPECTED_FAILED = {
                                   **PIPELINE},
     "NumericWord2VecVectorizer": {**NUMERIC_VALIDATION},
     "NumericFastTextVectorizer": {**NUMERIC_VALIDATION},
+    "NumericFastTextSentenceVectorizer": {**NUMERIC_VALIDATION},
 }
 
 
@@ -133,6 +142,7 @@ def expected_failed_checks(estimator):
         NumericCalibratedPipeline([("tfidf", TfidfVectorizer(token_pattern=r"\S+")), ("clf", LinearSVC())]),
         NumericWord2VecVectorizer(vector_size=8, epochs=2, min_count=1),
         NumericFastTextVectorizer(vector_size=8, epochs=2, min_count=1, bucket=1000),
+        NumericFastTextSentenceVectorizer(dim=8, epoch=2, minCount=1),
     ],
     expected_failed_checks=expected_failed_checks,
     xfail_strict=True,  # a listed check that starts passing must be removed from the list

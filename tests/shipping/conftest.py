@@ -3,12 +3,19 @@ by the real `textml compare`, logged as MLflow models and registered."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
 import random
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -119,3 +126,60 @@ def spark_session():
     yield session
     if active is None:
         session.stop()
+
+
+READY_TIMEOUT = 180  # seconds; ~10-20 s seen on 2 cores
+REQUEST_TIMEOUT = 60
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def post(url: str, payload: dict) -> dict:
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as response:
+        return json.loads(response.read())
+
+
+@contextlib.contextmanager
+def mlflow_serve(model_uri: str, store: str, log_path: Path):
+    """`mlflow models serve -m MODEL_URI --env-manager local` on 127.0.0.1; yields its base URL."""
+    port = free_port()
+    bin_dir = str(Path(sys.executable).parent)  # uvicorn lives beside the interpreter
+    env = dict(os.environ, MLFLOW_TRACKING_URI=store, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""),
+               MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR="false")
+    log = open(log_path, "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mlflow", "models", "serve", "-m", model_uri,
+         "--env-manager", "local", "-h", "127.0.0.1", "-p", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"mlflow models serve exited {server.returncode}:\n{log_path.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{base}/ping", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server not ready after {READY_TIMEOUT}s:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield base
+    finally:
+        try:
+            os.killpg(server.pid, signal.SIGTERM)  # the CLI execs uvicorn in the same process group
+            server.wait(timeout=30)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=30)
+        log.close()

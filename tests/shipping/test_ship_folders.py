@@ -174,12 +174,19 @@ def _registry_names():
 @pytest.mark.parametrize("name", _registry_names())
 def test_every_registry_pipeline_saves_and_loads_with_the_same_answers(tmp_path, titles, name):
     """A pipeline holding a type textml does not trust fails here, not in a user's compare."""
-    from textml.models.registry import make_model
+    import numpy as np
+
+    from textml.models.registry import get_spec, make_model
 
     texts, labels = titles
+    task = get_spec(name).tasks[0]
+    if task == "multilabel":  # each title's class, and a second tag for the short ones
+        labels = [(label, "short") if len(text) < 40 else (label,) for text, label in zip(texts, labels)]
+    elif task == "regression":
+        labels = np.array([float(len(text.split())) for text in texts])
     model = make_model(name, seed=0).fit(texts, labels)
     save_model(model, tmp_path / "m", {"model": name})
     assert not any(f.endswith((".joblib", ".pkl")) for f in _files(tmp_path / "m"))
     loaded, info = load_model(tmp_path / "m")
     assert info["model"] == name
-    assert list(loaded.predict(texts[:300])) == list(model.predict(texts[:300]))
+    assert np.array_equal(np.asarray(loaded.predict(texts[:300])), np.asarray(model.predict(texts[:300])))

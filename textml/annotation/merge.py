@@ -83,6 +83,7 @@ class MergePlan:
     changes: dict  # row index -> new label
     log: list  # change-log rows
     report: MergeReport
+    label_sep: str | None = None  # CSV/TSV multi-label cells
 
 
 def read_split(split_file, columns: Columns, fmt: str | None, encoding: str):
@@ -132,10 +133,10 @@ def plan_merge(pulled: list[dict], split_file, dataset, has_ids: bool, merged: P
             conflicting += 1
             continue
         new = labels.pop()
-        if isinstance(new, tuple) and not multilabel_file and fmt in ("csv", "tsv"):
+        if isinstance(new, tuple) and not multilabel_file and fmt in ("csv", "tsv") and not columns.label_sep:
             raise AnnotationError(f"row {i + 1} of {source.name} (id {dataset.ids[i]}) was given several labels "
-                                  f"({', '.join(new)}) but the file holds one label per row; merge multi-label "
-                                  f"projects into JSONL or Parquet files")
+                                  f"({', '.join(new)}) but the file holds one label per row; pass --label-sep "
+                                  f"to join them in one cell, or merge multi-label projects into JSONL or Parquet")
         new_labels.update(set(_flat(new)) - known)
         old = _norm(dataset.labels[i])
         if new == old:
@@ -155,11 +156,11 @@ def plan_merge(pulled: list[dict], split_file, dataset, has_ids: bool, merged: P
                          matched=len(proposals), changed=len(changes), confirmed=confirmed,
                          not_in_file=not_in_file, conflicting=conflicting, new_labels=sorted(new_labels))
     return MergePlan(source=source, fmt=fmt, encoding=encoding, label_col=columns.label, rows=len(dataset),
-                     changes=changes, log=log, report=report)
+                     changes=changes, log=log, report=report, label_sep=columns.label_sep)
 
 
 def write_merge(plan: MergePlan, merged_tmp: Path, merged_final: Path, changes_tmp: Path) -> None:
     """Write the merged file and the change log to their temporary paths."""
     rewrite_labels(plan.source, merged_tmp, merged_final, plan.fmt, plan.encoding, plan.label_col, plan.rows,
-                   plan.changes)
+                   plan.changes, label_sep=plan.label_sep)
     write_records(plan.log, CHANGE_FIELDS, plan.report.changes_path, "csv", tmp=changes_tmp)

@@ -140,6 +140,21 @@ def task_rows(tasks: list[dict], schema: LabelSchema, emails: dict, where: str) 
     return rows, counts
 
 
+def resolved_rows(conn: Connection, project: str | int, min_annotators: int = 1) -> tuple[object, list[dict], dict]:
+    """(project, rows, counts): every annotated task of ``project`` resolved by the vote rules,
+    keeping the tasks with a majority label and at least ``min_annotators`` annotators (what
+    ``pull`` writes without ``--keep-ties``). ``counts`` has ``tasks``, ``ties``, ``too_few``."""
+    found = conn.require_project(project)
+    where = f"project {found.title!r} (number {found.id})"
+    schema = parse_config(found.label_config or "", where)
+    tasks = conn.export_annotated(found.id)
+    rows, counts = task_rows(tasks, schema, conn.user_emails(), where)
+    kept = [r for r in rows if r["n_annotators"] >= min_annotators and not r["tie"] and r["label"] is not None]
+    counts.update(tasks=len(tasks), ties=sum(1 for r in rows if r["tie"]),
+                  too_few=sum(1 for r in rows if r["n_annotators"] < min_annotators))
+    return found, kept, counts
+
+
 def pull_project(
     project: str | int,
     out,

@@ -146,6 +146,7 @@ def push_file(
     score_col: str | None = SCORE_COL,
     multilabel: bool = False,
     labels_from=None,
+    offer_labels=(),
     batch_size: int = DEFAULT_BATCH_SIZE,
     description: str | None = None,
     progress: bool = True,
@@ -159,7 +160,8 @@ def push_file(
     column (``predicted`` in ``textml errors`` output) its values become predictions, and
     ``model_version`` (the MLflow run id of the model) is required. ``labels_from`` (e.g.
     the training file, read with the same column options) adds its labels to those a new
-    project offers, so annotators can pick a class that none of the pushed rows has.
+    project offers, so annotators can pick a class that none of the pushed rows has;
+    ``offer_labels`` (e.g. the model's classes) adds labels the same way.
     """
     started = time.monotonic()
     if batch_size < 1:
@@ -174,7 +176,7 @@ def push_file(
     used: set = set()
     for label in list(dataset.labels) + list(predicted):
         used.update(_as_tuple(label))
-    offered = set(used)
+    offered = set(used) | {str(label) for label in offer_labels}
     if labels_from is not None:
         reference = read_dataset(labels_from, columns=Columns(text=columns.text, label=columns.label),
                                  encoding=encoding)

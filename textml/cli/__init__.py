@@ -48,8 +48,28 @@ def _register() -> None:
 _register()
 
 
+def _one_line_warnings() -> None:
+    """Library warnings as one ``warning: ...`` line on stderr (no file path, no source line);
+    each distinct message once. ``--debug`` keeps Python's own format."""
+    import warnings
+
+    seen: set[str] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if _state["debug"]:
+            return original(message, category, filename, lineno, file, line)
+        text = " ".join(str(message).split())
+        if text not in seen:
+            seen.add(text)
+            click.echo(f"warning: {text[:400]}", err=True)
+
+    original = warnings.showwarning
+    warnings.showwarning = show
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the group, turning user errors into one line and exit 2."""
+    _one_line_warnings()
     try:
         result = cli.main(args=argv, prog_name="textml", standalone_mode=False)
     except click.exceptions.Abort:

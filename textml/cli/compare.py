@@ -22,7 +22,16 @@ def _names(ctx, param, value):
 @click.option("--option", "options", multiple=True, metavar="NAME=VALUE",
               help="A factory option for every pipeline that takes it, e.g. --option spacy_lang=de.")
 @click.option("--tolerance", default=1.0, show_default=True, type=click.FloatRange(0, 100),
-              help="Points of the primary metric a cheaper model may trail the best and still be recommended.")
+              help="Points of the primary metric a cheaper model may trail the best and still be recommended "
+                   "(for an error in the target's units, RMSE or MAE: percent of the best error).")
+@click.option("--n-jobs", default=-1, show_default=True, type=int,
+              help="Pipelines fitted at once, in worker processes (-1: every core; 1: one after another, "
+                   "in this process).")
+@click.option("--tune-top", default=None, type=int, metavar="K",
+              help="After the default round, tune the K best tunable pipelines (random then grid search "
+                   "on dev) within --budget; the tuned ones are rows `NAME tuned` and can be recommended.")
+@click.option("--budget", default=None, type=float, metavar="MINUTES",
+              help="Wall-clock minutes for --tune-top, split across the K pipelines [default: 10].")
 @click.option("--final", is_flag=True, help="Also score the test split (recorded in the runs). Do this once, at the end.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Write comparison.csv/.md/.json and comparison.png into this folder.")
@@ -47,11 +56,17 @@ def compare(spec, out_dir, force, as_json, quiet):
     click.echo(format_table(outcome))
     click.echo("")
     click.echo(f"primary metric: {outcome.choice.name} ({outcome.choice.reason})")
+    for tuning in outcome.tunings:
+        after = (tuning.tuned or tuning.default).dev[outcome.choice.name]
+        click.echo(f"tuned {tuning.name}: {tuning.default.dev[outcome.choice.name]:.4f} -> {after:.4f} "
+                   f"({len(tuning.trials) - 1} trials in {tuning.seconds:.0f}s"
+                   f"{'' if tuning.improved else '; the defaults stay best'})")
     for name, error in outcome.failures.items():
         click.echo(f"failed: {name}: {error}")
     if outcome.recommended:
         tolerance = spec.settings.get("tolerance", 1.0)
-        click.echo(f"recommended: {outcome.recommended} (cheapest within {tolerance:g} points of the best)")
+        unit = "% of the best error" if outcome.choice.name in ("rmse", "mae") else " points of the best"
+        click.echo(f"recommended: {outcome.recommended} (cheapest within {tolerance:g}{unit})")
     click.echo(f"MLflow: experiment {outcome.experiment!r}, parent run {outcome.parent_run_id} in {outcome.tracking_uri}")
     if out_dir:
         click.echo(f"table and plot written to {out_dir}")

@@ -11,8 +11,9 @@ from textml.cli.options import model_options, progress_sink, run_options
 
 @click.command()
 @model_options()
-@click.option("--target", default=1.0, show_default=True, type=click.FloatRange(0, 1),
-              help="Score you could hope for (e.g. human agreement); bias is measured against it.")
+@click.option("--target", default=None, type=float,
+              help="Score you could hope for (e.g. human agreement), in [0, 1]; for an error metric (RMSE) the "
+                   "error to aim for, in the target's units. Bias is measured against it.  [default: perfect]")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Also write learning_curve.png and diagnosis.json here.")
 @click.option("--force", is_flag=True, help="Replace those files in --out if they exist.")
@@ -35,8 +36,9 @@ def diagnose(spec, out_dir, force, as_json, quiet):
     m = d.choice.name
     click.echo(f"{d.model_name}: train {m} {d.train_score:.4f}, dev {d.dev_score:.4f}, "
                f"best dummy on dev {d.dummy_dev_score:.4f}, target {d.target_score:g}")
-    click.echo(f"  avoidable bias {d.target_score - d.train_score:+.4f}, variance (train - dev) "
-               f"{d.train_score - d.dev_score:+.4f}")
+    sign = d.choice.sign  # for an error (RMSE) the gaps run the other way
+    click.echo(f"  avoidable bias {sign * (d.target_score - d.train_score):+.4f}, variance (train - dev) "
+               f"{sign * (d.train_score - d.dev_score):+.4f}")
     click.echo(f"verdict: {d.verdict}")
     for line in d.advice:
         click.echo(f"  - {line}")

@@ -23,11 +23,13 @@ def batch_options(func):
     @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
                   help="local: worker processes on this machine; spark: Apache Spark (pip install 'textml[spark]').")
     @click.option("--master", default=None,
-                  help="Spark master URL, e.g. local[4] or spark://host:7077 (default: SPARK_REMOTE or Spark's config).")
-    @click.option("--n-jobs", "-j", type=int, default=None, help="Worker processes (default: all cores).")
+                  help="With --engine spark: the master URL, e.g. local[4] or spark://host:7077 (default: SPARK_REMOTE "
+                       "or Spark's config).")
+    @click.option("--n-jobs", "-j", type=int, default=None,
+                  help="Local engine: worker processes, 1 to the number of cores, or -1 for all (the default).")
     @click.option("--chunk-size", type=click.IntRange(min=1), default=50_000, show_default=True,
                   help="Rows per chunk: the unit of work, of memory and of --resume.")
-    @click.option("--resume", is_flag=True, help="Continue an interrupted run after its last complete chunk.")
+    @click.option("--resume", is_flag=True, help="Continue an interrupted run after its last complete chunk (not with --force).")
     @click.option("--skip-bad", is_flag=True,
                   help="Skip malformed rows and empty texts (counted and listed) instead of stopping at the first.")
     @click.option("--force", is_flag=True, help="Replace --out if it exists (or discard an interrupted run).")

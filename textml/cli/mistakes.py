@@ -26,17 +26,32 @@ def errors(spec, out, force, quiet):
 
     The model: --model NAME (fitted on train), --run RUN_ID or --model-dir DIR. Each row: id
     from the source file, text, true label, predicted label, and the probability of each.
+    Multi-label: the rows with the most wrong labels, missed and spurious labels apart, with
+    the model's scores for them. Regression: the largest absolute errors.
     Logged as an MLflow artifact next to the model's run. With --label-issues, training rows
     whose label is most likely wrong instead.
     """
     from textml.experiments.mistakes import find_errors
 
     report = find_errors(spec, progress_sink(quiet), out=out, force=force)
-    what = "likely label errors in train" if report.kind == "label-issues" else "dev mistakes"
-    click.echo(f"{report.total_errors:,} {what} among {report.evaluated:,} rows; showing the worst {len(report.rows)} "
+    regression = bool(report.rows) and "abs_error" in report.rows[0]
+    what = ("likely label errors in train" if report.kind == "label-issues"
+            else "dev rows ranked by absolute error" if regression else "dev mistakes")
+    click.echo(f"{report.total_errors:,} {what}" + ("" if regression else f" among {report.evaluated:,} rows")
+               + f"; showing the worst {len(report.rows)} "
                f"(confidence: {report.confidence_source})")
     for row in report.rows[:10]:
-        click.echo(f"  {row['prob_predicted']:.2f} {row['predicted']!r:>16} <- labelled {row['label']!r}: {row['text'][:70]!r}")
+        click.echo("  " + _summary(row) + f": {row['text'][:70]!r}")
     if report.out:
         click.echo(f"written to {report.out}")
     click.echo(f"logged to MLflow run {report.run_id}")
+
+
+def _summary(row: dict) -> str:
+    """One eyeball row in a line: what was wrong, and how sure the model was."""
+    if "abs_error" in row:  # regression
+        return f"{row['error']:+.3g}: predicted {row['predicted']:.4g}, true {row['label']:.4g}"
+    if "missed" in row:  # multi-label
+        return (f"{row['wrong_labels']} wrong: missed [{'|'.join(row['missed']) or '-'}], "
+                f"spurious [{'|'.join(row['spurious']) or '-'}]")
+    return f"{row['prob_predicted']:.2f} {row['predicted']!r:>16} <- labelled {row['label']!r}"

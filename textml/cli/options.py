@@ -9,12 +9,12 @@ from pathlib import Path
 import click
 
 FORMAT_CHOICES = ["csv", "tsv", "jsonl", "parquet", "fasttext", "lines"]
-TASK_CHOICES = ["binary", "multiclass"]
+TASK_CHOICES = ["binary", "multiclass", "multilabel", "regression"]
 
 # flag name (as the callback receives it) -> where it goes in the run spec
 DATA_FLAGS = {"split_dir": "split", "train_file": "train", "dev_file": "dev", "test_file": "test",
               "text_col": "text_col", "label_col": "label_col", "id_col": "id_col", "fmt": "format",
-              "encoding": "encoding"}
+              "encoding": "encoding", "label_sep": "label_sep"}
 TRACKING_FLAGS = {"tracking_uri": "uri", "experiment": "experiment"}
 TOP_FLAGS = ("metric", "seed", "task")
 MODEL_FLAGS = ("model_name", "params", "options")
@@ -31,6 +31,9 @@ def _data_flags(func):
     @click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default=None,
                   help="File format; default: from the extension.")
     @click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the input.")
+    @click.option("--label-sep", default=None, metavar="SEP",
+                  help="CSV/TSV: the separator between the several labels of a multi-label cell, e.g. '|' "
+                       "(JSONL lists, Parquet lists and fastText lines need none).")
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         return func(*args, **kwargs)
@@ -43,10 +46,11 @@ def data_options(func):
 
     @_data_flags
     @functools.wraps(func)
-    def wrapper(*args, text_col, label_col, id_col, fmt, encoding, **kwargs):
+    def wrapper(*args, text_col, label_col, id_col, fmt, encoding, label_sep, **kwargs):
         from textml.data.formats import Columns
 
-        kwargs["read"] = dict(columns=Columns(text=text_col, label=label_col, id=id_col), fmt=fmt, encoding=encoding)
+        kwargs["read"] = dict(columns=Columns(text=text_col, label=label_col, id=id_col, label_sep=label_sep),
+                              fmt=fmt, encoding=encoding)
         return func(*args, **kwargs)
 
     return wrapper
@@ -113,10 +117,12 @@ def run_options(command: str):
     def decorate(func):
         @split_options
         @click.option("--metric", default=None,
-                      help="Primary metric: macro_f1, balanced_accuracy, f1, average_precision, weighted_f1 "
-                           "(default: chosen from the task).")
+                      help="Primary metric (default: chosen from the task). binary: f1, average_precision, "
+                           "roc_auc; multiclass: macro_f1, balanced_accuracy, weighted_f1; multilabel: micro_f1, "
+                           "macro_f1, samples_f1, hamming_loss; regression: rmse, mae, r2.")
         @click.option("--task", type=click.Choice(TASK_CHOICES), default=None,
-                      help="The task (default: inferred from the training labels).")
+                      help="The task (default: inferred from the training labels: several labels in a row "
+                           "make it multilabel; many distinct numbers, regression).")
         @click.option("--seed", default=0, show_default=True, type=click.IntRange(0), help="Seed of every random step.")
         @tracking_options
         @click.option("--config", type=click.Path(dir_okay=False), default=None,

@@ -37,9 +37,12 @@ def train(spec, out, force, as_json, quiet):
                                "size_bytes": r.size_bytes, "run_id": outcome.run_id,
                                "out": str(outcome.out) if outcome.out else None}, indent=2))
         return
+    from textml.experiments.compare import SECONDARY_METRICS
+
     primary = outcome.choice.name
-    click.echo(f"{spec.model.name}: dev {primary} {r.dev[primary]:.4f}  (macro_f1 {r.dev['macro_f1']:.4f}, "
-               f"accuracy {r.dev['accuracy']:.4f})")
+    beside = ", ".join(f"{m} {r.dev[m]:.4f}" for m in SECONDARY_METRICS.get(outcome.choice.task, ())
+                       if m != primary and m in r.dev)
+    click.echo(f"{spec.model.name}: dev {primary} {r.dev[primary]:.4f}" + (f"  ({beside})" if beside else ""))
     if r.test is not None:
         click.echo(f"  test {primary} {r.test[primary]:.4f}  (test split read: recorded in the run)")
     click.echo(f"  fit {r.fit_seconds:.1f}s, {r.latency_ms_per_1k:.1f} ms per 1,000 texts, {r.size_bytes / 1e6:.2f} MB")

@@ -3,13 +3,15 @@
 Knows nothing of models or tracking.
 """
 
-from textml.data.dataset import BINARY, MULTICLASS, MULTILABEL, Dataset, infer_task
+from textml.data.dataset import BINARY, MULTICLASS, MULTILABEL, REGRESSION, TASKS, Dataset, infer_task
 from textml.data.formats import Columns, iter_chunks, read_dataset, write_dataset
 
 __all__ = [
     "BINARY",
     "MULTICLASS",
     "MULTILABEL",
+    "REGRESSION",
+    "TASKS",
     "Columns",
     "Dataset",
     "infer_task",

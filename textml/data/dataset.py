@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 Label = str | tuple | None  # one label, a tuple of labels (multi-label), or missing
 
 BINARY = "binary"
 MULTICLASS = "multiclass"
 MULTILABEL = "multilabel"
+REGRESSION = "regression"
+TASKS = (BINARY, MULTICLASS, MULTILABEL, REGRESSION)
+CLASSIFICATION_TASKS = (BINARY, MULTICLASS, MULTILABEL)
+
+# Numeric labels are read as a quantity only when they could not be class codes: some value
+# is not a whole number and there are more than this many distinct values (a 1-5 rating or a
+# 0.5-step score stays classes, and `data check` says the task is ambiguous).
+MIN_REGRESSION_VALUES = 20
 
 
 @dataclass
@@ -76,13 +87,32 @@ class Dataset:
         return cls(texts=texts, labels=labels, ids=ids, source=source, meta=meta)
 
 
+def numeric_value(label: Label) -> float | None:
+    """``label`` as a finite float, or None when it is not one number."""
+    if not isinstance(label, str):
+        return None
+    try:
+        value = float(label)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
 def infer_task(labels: Iterable[Label]) -> str:
-    """binary, multiclass or multilabel, from the labels that are present."""
+    """binary, multiclass, multilabel or regression, from the labels that are present.
+
+    Regression when every label is a number, there are more than ``MIN_REGRESSION_VALUES``
+    distinct values and some are not whole numbers (or they are unique to over half the rows:
+    amounts, not class codes); numbers that could be class codes or a
+    rating scale (whole numbers, few values) stay classes (see :func:`task_ambiguity`).
+    """
     classes: set = set()
     multilabel = False
+    rows = 0
     for label in labels:
         if label is None:
             continue
+        rows += 1
         if isinstance(label, tuple):
             multilabel = multilabel or len(label) != 1
             classes.update(label)
@@ -90,4 +120,40 @@ def infer_task(labels: Iterable[Label]) -> str:
             classes.add(label)
     if multilabel:
         return MULTILABEL
+    if len(classes) > MIN_REGRESSION_VALUES:
+        values = [numeric_value(c) for c in classes]
+        # whole numbers unique to half the rows are amounts (sizes, counts), not class codes
+        if all(v is not None for v in values) and (any(v != int(v) for v in values)
+                                                   or len(classes) > rows / 2):
+            return REGRESSION
     return BINARY if len(classes) <= 2 else MULTICLASS
+
+
+def task_ambiguity(labels: Iterable[Label]) -> str | None:
+    """A sentence for ``data check`` when single labels are all numbers but read as classes."""
+    classes = {label for label in labels if isinstance(label, str)}
+    if len(classes) < 3 or infer_task(classes) == REGRESSION:
+        return None
+    if all(numeric_value(c) is not None for c in classes):
+        return (f"every label is a number ({len(classes)} distinct values), read as classes; "
+                f"if they are quantities (a rating, a size), pass --task regression")
+    return None
+
+
+def label_sets(labels: Iterable[Label]) -> list[tuple[str, ...]]:
+    """Multi-label targets: each row's labels as a tuple (one label -> a 1-tuple, none -> ())."""
+    return [label if isinstance(label, tuple) else () if label is None else (label,) for label in labels]
+
+
+def numeric_targets(labels: Sequence[Label], where: str = "the labels") -> np.ndarray:
+    """Regression targets as float64; a DataError naming the first label that is not a number."""
+    from textml.exceptions import DataError
+
+    values = np.empty(len(labels), dtype=np.float64)
+    for i, label in enumerate(labels):
+        value = numeric_value(label)
+        if value is None:
+            raise DataError(f"{where}: row {i + 1} has label {label!r}, not a number; a regression target "
+                            f"must be a finite number in every row (drop --task regression for classes)")
+        values[i] = value
+    return values

@@ -16,6 +16,19 @@ module is what the rest of textml uses:
   or Parquet, :func:`write_fasttext` streams (text, label) pairs as fastText lines. Every
   write is atomic and text outputs end their lines with ``\\n``.
 - :func:`encode_label` / :func:`decode_label` are the one fastText label encoding.
+
+Every format follows the same rules on bad input:
+
+- Only regular files are read (:func:`~textml.data.textfiles.check_exists`, before any
+  open): a folder, a named pipe or a device is a one-line DataError.
+- Labels follow one rule (:mod:`textml.data.labels`): ``NaN``, ``NA``, ``N/A``, ``null``,
+  ``None``, empty and blank cells are missing labels in every format; ``Columns.label_sep``
+  splits a text cell into several labels.
+- A NUL character in a text or a label is refused: the row is malformed, named by its
+  line (skipped with ``--skip-bad``). NUL is not text: it comes from binary files or from
+  UTF-16 read as UTF-8, fastText splits words on it, and C libraries end strings at it;
+  stripping it silently would hide a wrong encoding.
+- A UTF-8 byte-order mark is dropped at the start of every text format.
 """
 
 from __future__ import annotations
@@ -27,6 +40,7 @@ from pathlib import Path
 from textml.data.dataset import Dataset
 from textml.data.delimited import DelimitedWriter, cell, header, read_delimited
 from textml.data.jsonl import JsonlWriter, first_fields, read_jsonl
+from textml.data.labels import LIST_FIX, BadLabel, ListLikeCell, clean_label, join_labels, spelled_missing
 from textml.data.lines import (
     FASTTEXT_PREFIX,
     decode_label,
@@ -39,14 +53,14 @@ from textml.data.lines import (
 from textml.data.parquet import column_names as parquet_columns
 from textml.data.parquet import read_parquet, write_parquet
 from textml.data.relabel import rewrite_labels
-from textml.data.rows import LINE, ROW, BadRow, BadRows, Columns, RowChunk, cell_text, clean_label
+from textml.data.rows import LINE, ROW, BadRow, BadRows, Columns, RowChunk, cell_text
 from textml.data.textfiles import check_exists, open_out
-from textml.exceptions import ConfigError
+from textml.exceptions import ConfigError, DataError
 from textml.files import atomic_path
 
 __all__ = [
     "BadRow", "Columns", "DEFAULT_CHUNK_SIZE", "EXTENSIONS", "FASTTEXT_PREFIX", "FORMATS", "RECORD_FORMATS",
-    "RowChunk", "cell", "cell_text", "column_names", "open_out", "record_writer", "decode_label", "detect_format", "encode_label",
+    "RowChunk", "cell", "cell_text", "check_exists", "column_names", "open_out", "record_writer", "decode_label", "detect_format", "encode_label",
     "extension_for", "fasttext_lines", "fasttext_text", "iter_chunks", "iter_rows", "location_unit",
     "read_dataset", "record_format", "rewrite_labels", "write_dataset", "write_fasttext", "write_records",
 ]
@@ -132,22 +146,51 @@ def iter_rows(
         raise ConfigError("chunk size must be at least 1")
     bad = BadRows(path, skip_bad)
     columns, unit, rows = _READERS[fmt](path, columns, encoding, bad)
+    sep = columns.label_sep
+    empty = None if fmt == "fasttext" else ()  # a fastText line without label tokens is unlabelled
     texts, labels, ids, lines = [], [], [], []
-    taken = 0
+    taken = spelled = 0
     for row in rows:
         taken += 1
         if row is not None:
-            text, label, id_, line = row
-            texts.append(text)
-            labels.append(clean_label(label))
-            ids.append(id_)
-            lines.append(line)
+            text, raw, id_, line = row
+            try:
+                label = clean_label(raw, sep, empty)
+            except BadLabel as exc:
+                bad.found(f"{unit} {line}", exc.problem, exc.fix)
+                label = _BAD
+            except ListLikeCell:
+                raise DataError(f"{path}: {unit} {line} has the label {raw.strip()[:60]!r}, a list written as "
+                                f"one text; {LIST_FIX}") from None
+            if label is not _BAD and not _has_nul(path, unit, line, text, label, bad):
+                spelled += label is None and spelled_missing(raw)
+                texts.append(text)
+                labels.append(label)
+                ids.append(id_)
+                lines.append(line)
         if taken == chunk_size:
-            yield RowChunk(texts, labels, ids, lines, unit, bad.take(), columns)
+            yield RowChunk(texts, labels, ids, lines, unit, bad.take(), columns, spelled)
             texts, labels, ids, lines = [], [], [], []
-            taken = 0
+            taken = spelled = 0
     if taken:
-        yield RowChunk(texts, labels, ids, lines, unit, bad.take(), columns)
+        yield RowChunk(texts, labels, ids, lines, unit, bad.take(), columns, spelled)
+
+
+_BAD = object()  # a row whose label made it malformed
+
+
+def _has_nul(path: Path, unit: str, line: int, text: str, label, bad: BadRows) -> bool:
+    """Whether the row's text or label holds a NUL character (then given to ``bad``)."""
+    if "\x00" in text:
+        where = "its text"
+    elif label is not None and "\x00" in (label if isinstance(label, str) else "".join(label)):
+        where = "its label"
+    else:
+        return False
+    bad.found(f"{unit} {line}", f"has a NUL character in {where}",
+              "NUL is not text: check that the file is text in the right --encoding (UTF-16 read as UTF-8 "
+              "gives NULs) and remove the NUL bytes")
+    return True
 
 
 def iter_chunks(
@@ -162,6 +205,7 @@ def iter_chunks(
 
     ``meta`` records the format, the columns used and the malformed rows left out (``bad_rows``).
     """
+    check_exists(path)  # before the extension: a pipe or a device is named as such
     fmt = detect_format(path, fmt)
     for chunk in iter_rows(path, fmt, columns, chunk_size, encoding, skip_bad):
         yield Dataset(chunk.texts, chunk.labels, chunk.ids, source=str(path),
@@ -277,10 +321,13 @@ def write_fasttext(
     return path
 
 
-def write_dataset(dataset: Dataset, path: str | os.PathLike, fmt: str | None = None) -> Path:
+def write_dataset(dataset: Dataset, path: str | os.PathLike, fmt: str | None = None,
+                  label_sep: str | None = None) -> Path:
     """Write ``dataset`` with the standard columns ``id``, ``text``, ``label``, atomically.
 
-    fastText files hold no ids (a row's id is its row number there).
+    fastText files hold no ids (a row's id is its row number there). Several labels are a
+    list in JSONL and Parquet, several label tokens in fastText, and in CSV/TSV one cell
+    joined with ``label_sep`` (a ConfigError without one, or when a label contains it).
     """
     path = Path(path)
     fmt = detect_format(path, fmt)
@@ -288,7 +335,8 @@ def write_dataset(dataset: Dataset, path: str | os.PathLike, fmt: str | None = N
         raise ConfigError("the 'lines' format holds no labels; write csv, tsv, jsonl, parquet or fasttext")
     if fmt == "fasttext":
         return write_fasttext(path, dataset.texts, dataset.labels)
-    if dataset.is_multilabel and fmt in ("csv", "tsv"):
-        raise ConfigError(f"multi-label data cannot be written as {fmt.upper()}; use jsonl, parquet or fasttext")
-    rows = ({"id": i, "text": t, "label": label} for i, t, label in zip(dataset.ids, dataset.texts, dataset.labels))
+    labels = dataset.labels
+    if fmt in ("csv", "tsv"):  # checked before anything is written
+        labels = [join_labels(label, label_sep, fmt) for label in labels]
+    rows = ({"id": i, "text": t, "label": label} for i, t, label in zip(dataset.ids, dataset.texts, labels))
     return write_records(rows, ["id", "text", "label"], path, fmt)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from textml.data.rows import LINE, BadRows, Columns, cell_text
@@ -56,7 +57,7 @@ def read_jsonl(path: Path, columns: Columns, encoding: str, bad: BadRows):
         before.append(item)
     if (first is not None and columns.id is None and "id" in first[1]
             and columns.text != "id" and columns.label != "id"):
-        columns = Columns(text=columns.text, label=columns.label, id="id")
+        columns = replace(columns, id="id")
     wanted = [(name, option) for name, option in
               ((columns.text, "--text-col"), (columns.label, "--label-col"), (columns.id, "--id-col")) if name]
 

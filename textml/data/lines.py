@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
@@ -71,6 +72,9 @@ def label_tokens(label) -> str:
     """The label tokens of one row: one per label of a tuple (multi-label), else one."""
     if label is None:
         raise DataError("fastText files need a label on every row; drop unlabelled rows first")
+    if isinstance(label, tuple) and not label:
+        raise DataError("a row has an empty label list, which a fastText line cannot tell from a missing label; "
+                        "write jsonl or parquet")
     return " ".join(encode_label(x) for x in (label if isinstance(label, tuple) else (label,)))
 
 
@@ -105,9 +109,10 @@ def read_fasttext(path: Path, columns: Columns, encoding: str, bad: BadRows):
     def rows():
         for row, (line_no, line) in enumerate(nonblank_lines(path, encoding), start=1):
             labels, words = _split_labels(line)
-            yield " ".join(words), labels if columns.label is not None else None, str(row), line_no
+            yield " ".join(words), labels if columns.label is not None and labels else None, str(row), line_no
 
-    return Columns(text=columns.text, label=columns.label, id=None), LINE, rows()
+    # labels are tokens here: a separator inside a token is part of the label
+    return replace(columns, id=None, label_sep=None), LINE, rows()
 
 
 def relabel_fasttext_line(line: str, label) -> str:
@@ -123,4 +128,4 @@ def read_lines(path: Path, columns: Columns, encoding: str, bad: BadRows):
         for line_no, line in enumerate(text_lines(path, encoding), start=1):
             yield line.rstrip("\r\n"), None, str(line_no), line_no
 
-    return Columns(text=columns.text, label=None, id=None), LINE, rows()
+    return replace(columns, label=None, id=None, label_sep=None), LINE, rows()

@@ -15,7 +15,7 @@ from textml.exceptions import DataError
 BATCH_ROWS = 10_000
 
 
-def _open(path: Path):
+def open_parquet(path: Path):
     import pyarrow.parquet as pq
 
     try:
@@ -25,12 +25,12 @@ def _open(path: Path):
 
 
 def column_names(path: Path) -> list[str]:
-    return list(_open(path).schema_arrow.names)
+    return list(open_parquet(path).schema_arrow.names)
 
 
 def read_parquet(path: Path, columns: Columns, encoding: str, bad: BadRows):
     """(columns used, rows): each row ``(text, label, id, position)``; Parquet has no malformed rows."""
-    parquet = _open(path)
+    parquet = open_parquet(path)
     columns = resolve_columns(path, list(parquet.schema_arrow.names), columns)
     wanted = list(dict.fromkeys(c for c in (columns.text, columns.label, columns.id) if c is not None))
 

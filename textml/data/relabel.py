@@ -13,19 +13,23 @@ from pathlib import Path
 
 from textml.data.delimited import DelimitedWriter, open_table
 from textml.data.jsonl import json_line
+from textml.data.labels import join_labels
 from textml.data.lines import relabel_fasttext_line
 from textml.data.rows import BadRows
-from textml.data.textfiles import nonblank_lines, open_out
+from textml.data.textfiles import check_exists, nonblank_lines, open_out
 from textml.exceptions import ConfigError, DataError
 
 
 def rewrite_labels(source: Path, tmp: Path, final: Path, fmt: str, encoding: str, label_col: str,
-                   rows: int, changes: dict[int, object]) -> None:
+                   rows: int, changes: dict[int, object], label_sep: str | None = None) -> None:
     """Write ``source`` to ``tmp`` (which will become ``final``) with the label of row ``i``
-    (0-based) set to ``changes[i]``; ``rows`` is how many rows the file had when it was read."""
+    (0-based) set to ``changes[i]``; ``rows`` is how many rows the file had when it was read.
+
+    In CSV/TSV, several labels are joined with ``label_sep`` (a ConfigError without one)."""
     source, tmp, final = Path(source), Path(tmp), Path(final)
+    check_exists(source)
     if fmt in ("csv", "tsv"):
-        found = _rewrite_delimited(source, tmp, final, fmt, encoding, label_col, changes)
+        found = _rewrite_delimited(source, tmp, final, fmt, encoding, label_col, changes, label_sep)
     elif fmt == "jsonl":
         found = _rewrite_lines(source, tmp, final, encoding, changes, lambda line, label: _relabel_json(
             line, label_col, label))
@@ -40,13 +44,15 @@ def rewrite_labels(source: Path, tmp: Path, final: Path, fmt: str, encoding: str
                         f"run the command again")
 
 
-def _label_text(label) -> str:
-    if isinstance(label, tuple):
-        raise ConfigError("multi-label labels cannot be written to a CSV/TSV file; merge into a JSONL or Parquet file")
-    return "" if label is None else str(label)
+def _label_text(label, label_sep: str | None, fmt: str) -> str:
+    if isinstance(label, tuple) and not label_sep:
+        raise ConfigError("multi-label labels cannot be written to a CSV/TSV file without a label separator; "
+                          "pass --label-sep, or merge into a JSONL or Parquet file")
+    text = join_labels(label if isinstance(label, tuple) or label is None else str(label), label_sep, fmt)
+    return "" if text is None else text
 
 
-def _rewrite_delimited(source, tmp, final, fmt, encoding, label_col, changes) -> int:
+def _rewrite_delimited(source, tmp, final, fmt, encoding, label_col, changes, label_sep=None) -> int:
     names, records = open_table(source, fmt, encoding, BadRows(source))
     position = names.index(label_col)
     done = 0
@@ -54,7 +60,7 @@ def _rewrite_delimited(source, tmp, final, fmt, encoding, label_col, changes) ->
         writer = DelimitedWriter(out, fmt, names)
         for _, _, fields in records:
             if done in changes:
-                fields[position] = _label_text(changes[done])
+                fields[position] = _label_text(changes[done], label_sep, fmt)
             writer.write(fields)
             done += 1
     return done

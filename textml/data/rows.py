@@ -11,7 +11,7 @@ and every command.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from textml.exceptions import DataError
@@ -22,11 +22,16 @@ ROW = "row"  # rows located by their position (Parquet)
 
 @dataclass(frozen=True)
 class Columns:
-    """Which columns (or JSON fields) hold the text, the label and the id."""
+    """Which columns (or JSON fields) hold the text, the label and the id.
+
+    ``label_sep`` splits a text label cell into several labels (``a|b`` with ``"|"``), and
+    joins them when multi-label data is written to CSV/TSV (see :mod:`textml.data.labels`).
+    """
 
     text: str = "text"
     label: str | None = "label"
     id: str | None = None
+    label_sep: str | None = None
 
 
 @dataclass
@@ -47,7 +52,8 @@ class RowChunk:
     ``lines[i]`` locates row i (its first line, or its position for Parquet; ``unit`` says
     which); ``labels[i]`` is None when the row has no label or labels were not asked for.
     ``columns`` are the columns actually used: ``columns.id`` is None when the ids are row
-    numbers.
+    numbers. ``missing_spelled`` counts the labels read as missing because they were
+    written ``NaN``, ``NA``, ``null``, ``None`` ... (see :mod:`textml.data.labels`).
     """
 
     texts: list[str]
@@ -57,6 +63,7 @@ class RowChunk:
     unit: str = LINE
     bad: list[BadRow] = field(default_factory=list)
     columns: Columns = Columns()
+    missing_spelled: int = 0
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -93,23 +100,6 @@ class BadRows:
         return found
 
 
-def clean_label(value):
-    """A label as read: a string, a tuple of strings (several labels), or None (no label)."""
-    if value is None:
-        return None
-    if isinstance(value, (list, tuple)):
-        labels = tuple(str(v).strip() for v in value if v is not None and str(v).strip())
-        if not labels:
-            return None
-        return labels[0] if len(labels) == 1 else labels
-    if isinstance(value, float) and value != value:  # NaN
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    value = str(value).strip()
-    return value or None
-
-
 def cell_text(value) -> str:
     """A text cell as a string: missing values (None, NaN) become the empty text."""
     if value is None or (isinstance(value, float) and value != value):
@@ -135,5 +125,5 @@ def resolve_columns(path: Path, names: list[str], columns: Columns) -> Columns:
     if columns.id is not None and columns.id not in names:
         raise _missing_column(path, "id", columns.id, names, "--id-col")
     if columns.id is None and "id" in names and columns.text != "id" and columns.label != "id":
-        return Columns(text=columns.text, label=columns.label, id="id")
+        return replace(columns, id="id")
     return columns

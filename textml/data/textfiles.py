@@ -1,5 +1,14 @@
 """Opening data files as text: gzip on the fly, a UTF-8 BOM dropped, line numbers kept.
 
+Every reader of an input file goes through :func:`check_exists` first: only a regular
+file (or a link to one) is read. A named pipe would block the open forever and can be
+read only once (readers open a file more than once: header, rows, checksum), and a
+folder or a device is never a data file.
+
+A UTF-8 byte-order mark at the start of a file is dropped whatever ``--encoding`` says
+(Excel and Notepad write one; read as latin-1 it would glue ``ï»¿`` to the first
+column's name), except for UTF-16/32, which handle their own marks.
+
 Reading decodes with ``surrogateescape`` and checks each line, so a byte that is not
 valid in the file's encoding is reported with its line and column rather than as an
 offset into some block. Lines keep their own ending (``newline=""``): ``\\r\\n``, ``\\n``
@@ -12,7 +21,9 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
+import os
 import re
+import stat
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,12 +34,30 @@ from textml.exceptions import DataError
 _UNDECODED = re.compile("[\udc80-\udcff]")
 
 
-def check_exists(path: Path) -> None:
-    """Raise a DataError unless ``path`` is an existing file."""
-    if not path.exists():
-        raise DataError(f"file not found: {path}")
-    if path.is_dir():
-        raise DataError(f"{path} is a folder, expected a data file")
+_NOT_FILES = ((stat.S_ISDIR, "is a folder, expected a data file"),
+              (stat.S_ISFIFO, "is a named pipe (FIFO), not a regular file; save the data to a file and pass that"),
+              (stat.S_ISSOCK, "is a socket, not a regular file; pass a data file"),
+              (stat.S_ISCHR, "is a device, not a regular file; pass a data file"),
+              (stat.S_ISBLK, "is a device, not a regular file; pass a data file"))
+UTF8_BOM = codecs.BOM_UTF8
+
+
+def check_exists(path: str | os.PathLike) -> None:
+    """Raise a DataError unless ``path`` is a regular file (checked without opening it)."""
+    try:
+        mode = os.stat(path).st_mode  # follows links; never opens, so a FIFO cannot block
+    except FileNotFoundError:
+        raise DataError(f"file not found: {path}") from None
+    except NotADirectoryError:
+        raise DataError(f"file not found: {path} (a part of the path is a file)") from None
+    except PermissionError:
+        raise DataError(f"{path} cannot be read (permission denied); check its permissions") from None
+    except OSError as exc:
+        raise DataError(f"{path} cannot be read ({exc.strerror}); check the path") from None
+    if stat.S_ISREG(mode):
+        return
+    reason = next((why for test, why in _NOT_FILES if test(mode)), "is not a regular file; pass a data file")
+    raise DataError(f"{path} {reason}")
 
 
 def is_gzip(path: str | Path) -> bool:
@@ -41,9 +70,14 @@ def open_text(path: Path, encoding: str = "utf-8"):
         name = codecs.lookup(encoding).name
     except LookupError:
         raise DataError(f"unknown text encoding {encoding!r}; pass --encoding with e.g. utf-8 or latin-1") from None
-    # utf-8-sig reads plain UTF-8 too, minus a leading byte-order mark (Excel writes one)
-    encoding = "utf-8-sig" if name == "utf-8" else encoding
     raw = gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")
+    if not name.startswith(("utf-16", "utf-32", "utf-8-sig")):
+        try:
+            if raw.peek(len(UTF8_BOM))[:len(UTF8_BOM)] == UTF8_BOM:
+                raw.read(len(UTF8_BOM))
+        except BaseException:
+            raw.close()
+            raise
     return io.TextIOWrapper(raw, encoding=encoding, errors="surrogateescape", newline="")
 
 
@@ -54,7 +88,7 @@ def text_lines(path: Path, encoding: str = "utf-8") -> Iterator[str]:
         with open_text(path, encoding) as handle:
             for number, line in enumerate(handle, start=1):
                 if _UNDECODED.search(line):
-                    raise _not_decodable(path, encoding, number, line)
+                    raise not_decodable(path, encoding, number, line)
                 yield line
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise DataError(f"{path} is not a readable gzip file ({exc}); check the file or drop the .gz") from None
@@ -67,7 +101,7 @@ def nonblank_lines(path: Path, encoding: str = "utf-8") -> Iterator[tuple[int, s
             yield number, line
 
 
-def _not_decodable(path: Path, encoding: str, number: int, line: str) -> DataError:
+def not_decodable(path: Path, encoding: str, number: int, line: str) -> DataError:
     bad = _UNDECODED.search(line)
     byte = ord(bad.group()) - 0xDC00
     return DataError(f"{path}: line {number} is not valid {encoding} text (byte 0x{byte:02X} at column "

@@ -7,6 +7,7 @@ write their output under a temporary name that is renamed only when complete.
 
 from __future__ import annotations
 
+import numbers
 import os
 import shutil
 from dataclasses import asdict, dataclass, field
@@ -64,6 +65,7 @@ class JobResult:
     dim: int | None = None
     sparse: bool | None = None
     score_name: str | None = None
+    task: str | None = None  # predict: "single", "multilabel" or "regression"
 
     @property
     def rows_per_second(self) -> float:
@@ -84,9 +86,50 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+def check_n_jobs(n_jobs) -> int:
+    """The number of worker processes: -1 or None (every core) or 1..cores, else a one-line refusal.
+
+    Like :func:`textml.experiments.tune.check_n_jobs`, but more workers than cores is refused
+    rather than capped: a batch job started that way only makes its workers fight for the cores.
+    """
+    cores = default_jobs()
+    if n_jobs is None or (not isinstance(n_jobs, bool) and n_jobs == -1):
+        return cores
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or not 1 <= n_jobs <= cores:
+        zero = " (0 is no workers at all)" if not isinstance(n_jobs, bool) and n_jobs == 0 else ""
+        raise ConfigError(f"--n-jobs must be -1 for all cores, or a whole number from 1 to {cores} (the cores "
+                          f"this process may use), got {n_jobs!r}{zero}")
+    return int(n_jobs)
+
+
+def check_options(engine: str, n_jobs, resume: bool, force: bool, master, chunk_size) -> None:
+    """Refuse meaningless or contradictory options in one line, before any model or file is read."""
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; choose local or spark")
+    if resume and force:
+        raise ConfigError("--resume and --force contradict each other: --resume continues the interrupted run "
+                          "where it stopped, --force discards it and starts over; pass one of them")
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, numbers.Integral) or chunk_size < 1:
+        raise ConfigError(f"--chunk-size must be a whole number of rows, at least 1, got {chunk_size!r}")
+    if engine == "local":
+        if master is not None:
+            raise ConfigError(f"--master {master} applies to --engine spark only; the local engine runs worker "
+                              f"processes on this machine (set how many with --n-jobs), or add --engine spark")
+        check_n_jobs(n_jobs)
+        return
+    if resume:
+        raise ConfigError("--resume applies to the local engine; Spark retries failed tasks itself "
+                          "(run the job again to redo it)")
+    if n_jobs is not None:
+        raise ConfigError("--n-jobs applies to the local engine; with --engine spark the parallelism is "
+                          "Spark's (e.g. --master local[4] for 4 cores)")
+
+
 def check_output(kind: str, out: Path, out_format: str, worker) -> None:
     """Refuse outputs that cannot hold the worker's result (e.g. sparse TF-IDF as a dense .npy)."""
     if kind != "encode":
+        if out_format in ("csv", "tsv") and hasattr(worker, "check_separator"):
+            worker.check_separator()  # multi-label labels joined in one cell must split back
         return
     if worker.sparse and out_format == "npy":
         raise ConfigError(f"{worker.label} gives sparse vectors ({worker.dim:,} dimensions); a dense .npy "
@@ -96,20 +139,20 @@ def check_output(kind: str, out: Path, out_format: str, worker) -> None:
 
 
 def _check_input(input, kind: str) -> Path:
-    """The input file, refused in one line if it is missing or a folder (before any model is fetched)."""
+    """The input file, refused in one line if it is missing, a folder or a pipe (before any
+    model is fetched, and without opening it: a FIFO would block)."""
+    from textml.data.formats import check_exists
+
     input = Path(input)
-    if not input.exists():
-        raise DataError(f"input file not found: {input}")
     if input.is_dir():
         raise DataError(f"{input} is a folder; pass the file to {kind}")
+    check_exists(input)
     return input
 
 
 def _prepare(kind, input, out, spec, engine, fmt, columns, encoding, chunk_size, skip_bad) -> Job:
     from textml.encoding.outputs import output_format
 
-    if engine not in ENGINES:
-        raise ConfigError(f"unknown engine {engine!r}; choose local or spark")
     input, out = _check_input(input, kind), Path(out)
     if out.resolve() == input.resolve():
         raise ConfigError(f"--out {out} is the input file; choose another name")
@@ -126,9 +169,6 @@ def _prepare(kind, input, out, spec, engine, fmt, columns, encoding, chunk_size,
 def _run(job: Job, engine: str, n_jobs, resume, force, progress, master, spark) -> JobResult:
     try:
         if engine == "spark":
-            if resume:
-                raise ConfigError("--resume applies to the local engine; Spark retries failed tasks itself "
-                                  "(run the job again to redo it)")
             from textml.encoding.spark import run_spark
 
             return run_spark(job, force=force, progress=progress, master=master, spark=spark)
@@ -171,6 +211,7 @@ def encode_file(
     """
     from textml.encoding.encoders import EncoderSpec, resolve_encoder
 
+    check_options(engine, n_jobs, resume, force, master, chunk_size)
     _check_input(input, "encode")
     spec = encoder if isinstance(encoder, EncoderSpec) else resolve_encoder(
         encoder, pooling=pooling, idf=idf, tracking_uri=tracking_uri, trust_pickle=trust_pickle)
@@ -184,6 +225,7 @@ def predict_file(
     out: str | os.PathLike,
     *,
     top_k: int = 1,
+    label_sep: str | None = None,
     engine: str = "local",
     fmt: str | None = None,
     columns: Columns = Columns(label=None),
@@ -199,17 +241,23 @@ def predict_file(
     spark=None,
     progress: bool = True,
 ) -> JobResult:
-    """Predict the top-k labels of every text of ``input`` with ``model`` into ``out``.
+    """Predict every text of ``input`` with ``model`` into ``out``: its top-k labels, its label set, or a value.
 
-    ``out`` ends in .csv, .tsv, .jsonl or .parquet; columns ``id, label, prob`` (``score``
-    for models without probabilities) and ``label_2, prob_2, ...`` up to ``top_k``.
-    ``trust_pickle``: as for :func:`encode_file`.
+    ``out`` ends in .csv, .tsv, .jsonl or .parquet. Single-label models: columns ``id, label,
+    prob`` and ``label_2, prob_2, ...`` up to ``top_k``. Multi-label models: ``id, label`` (the
+    labels the model sets: a list, in CSV/TSV joined by ``label_sep``, default ``|``) and
+    ``prob_NAME`` per label. Regression models: ``id, value``. ``trust_pickle``: as for
+    :func:`encode_file`.
     """
-    from textml.encoding.predictors import PredictorSpec, resolve_predictor
+    from textml.encoding.outputs import output_format
+    from textml.encoding.predictors import PredictorSpec, check_label_sep, resolve_predictor
 
+    check_options(engine, n_jobs, resume, force, master, chunk_size)
+    if label_sep is not None:
+        check_label_sep(label_sep, "parquet" if engine == "spark" else output_format(out, "predict"))
     _check_input(input, "predict")
     spec = model if isinstance(model, PredictorSpec) else resolve_predictor(
-        model, top_k, tracking_uri, trust_pickle=trust_pickle)
+        model, top_k, tracking_uri, trust_pickle=trust_pickle, label_sep=label_sep)
     job = _prepare("predict", input, out, spec, engine, fmt, columns, encoding, chunk_size, skip_bad)
     return _run(job, engine, n_jobs, resume, force, progress, master, spark)
 

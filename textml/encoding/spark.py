@@ -212,19 +212,19 @@ def _bad_example(where: str, id_: str | None, reason: str) -> str:
     return f"{where}: {reason}" if id_ is None else f"{where}: {reason} (id {id_})"
 
 
-def _schema(job: Job, worker) -> str:
-    if job.kind == "predict":
-        from textml.encoding.outputs import column_names
+def _schema(job: Job, worker):
+    if job.kind == "predict":  # a StructType: label names may hold any character, DDL text would not
+        from pyspark.sql.types import ArrayType, DoubleType, StringType, StructField, StructType
 
-        return ", ".join(f"`{name}` {'double' if name.startswith(worker.score_name) else 'string'}"
-                         for name in column_names(worker.k, worker.score_name))
+        kinds = {"string": StringType(), "double": DoubleType(), "strings": ArrayType(StringType())}
+        return StructType([StructField(name, kinds[kind]) for name, kind in worker.layout.fields()])
     value = "float" if worker.dtype.itemsize == 4 else "double"
     if worker.sparse:
         return f"id string, indices array<int>, `values` array<{value}>"
     return f"id string, vector array<{value}>"
 
 
-def _batch_function(spec, bundle, mapping, kind: str, has_id: bool, score_name: str | None):
+def _batch_function(spec, bundle, mapping, kind: str, has_id: bool, layout):
     """The function mapInPandas runs on each partition's batches (pickled to the executors)."""
 
     def run(batches):
@@ -237,13 +237,8 @@ def _batch_function(spec, bundle, mapping, kind: str, has_id: bool, score_name: 
             texts = frame["text"].tolist()
             ids = frame["id"].tolist() if has_id else [str(r) for r in frame[ROW].tolist()]
             result = worker.transform(texts)
-            if kind == "predict":
-                columns = {"id": ids}
-                for j in range(result.labels.shape[1]):
-                    suffix = "" if j == 0 else f"_{j + 1}"
-                    columns[f"label{suffix}"] = result.labels[:, j].astype(object)
-                    columns[f"{score_name}{suffix}"] = result.scores[:, j].astype(np.float64)
-                yield pd.DataFrame(columns)
+            if kind == "predict":  # the same columns as the local engine's Parquet
+                yield pd.DataFrame(layout.columns({"ids": ids, **result.arrays()}, "parquet"))
             elif sp.issparse(result):
                 result = sp.csr_matrix(result)
                 cuts = result.indptr[1:-1]
@@ -310,7 +305,7 @@ def run_spark(job: Job, force: bool = False, progress: bool = True, master: str 
         archive, mapping = _bundle(job.spec, staging)
         _ship(session, archive)
         function = _batch_function(job.spec, archive.name, mapping, job.kind, has_id,
-                                   getattr(worker, "score_name", None))
+                                   worker.layout if job.kind == "predict" else None)
         result = df.mapInPandas(function, _schema(job, worker))
         if _is_local(out):
             local_out = Path(out.removeprefix("file://"))
@@ -353,4 +348,5 @@ def run_spark(job: Job, force: bool = False, progress: bool = True, master: str 
         dim=worker.dim if job.kind == "encode" else None,
         sparse=bool(worker.sparse) if job.kind == "encode" else None,
         score_name=getattr(worker, "score_name", None) if job.kind == "predict" else None,
+        task=getattr(worker, "task", None) if job.kind == "predict" else None,
     )

@@ -1,8 +1,11 @@
 """One primary metric chosen from the task, and every score computed the same way.
 
 Binary: F1 of the minority (positive) class, or average precision when that class is
-under 10% of the training rows. Multi-class: macro F1 (balanced accuracy on request).
-Plain accuracy is always reported but never primary: it rewards predicting the majority.
+under 10% of the training rows (ROC AUC on request, for ranking). Multi-class: macro F1
+(balanced accuracy on request). Multi-label: micro F1 (macro and samples F1, Hamming loss
+beside it). Regression: RMSE (MAE, R² beside it). Plain accuracy is always reported but
+never primary: it rewards predicting the majority. Lower-is-better metrics (RMSE, MAE,
+Hamming loss) are ranked by :attr:`MetricChoice.sign` wherever a best is chosen.
 
 Scores come one way: :func:`class_probabilities` (``predict_proba``, columns as
 ``classes_``), which every output and metric uses; with them :func:`score` also reports the
@@ -12,16 +15,25 @@ trust a probability.
 
 from __future__ import annotations
 
+import functools
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from textml.data.dataset import BINARY, MULTICLASS, MULTILABEL, infer_task
+from textml.data.dataset import BINARY, MULTICLASS, MULTILABEL, REGRESSION, infer_task, numeric_value
 from textml.exceptions import ConfigError
 
-METRICS = ("macro_f1", "balanced_accuracy", "f1", "average_precision", "weighted_f1")
+METRICS_BY_TASK = {
+    BINARY: ("f1", "average_precision", "roc_auc", "macro_f1", "balanced_accuracy", "weighted_f1"),
+    MULTICLASS: ("macro_f1", "balanced_accuracy", "weighted_f1"),
+    MULTILABEL: ("micro_f1", "macro_f1", "samples_f1", "weighted_f1", "hamming_loss"),
+    REGRESSION: ("rmse", "mae", "r2"),
+}
+METRICS = tuple(dict.fromkeys(name for names in METRICS_BY_TASK.values() for name in names))
+LOWER_IS_BETTER = frozenset({"rmse", "mae", "hamming_loss"})
 RARE_POSITIVE_SHARE = 0.10
 
 
@@ -34,55 +46,82 @@ class MetricChoice:
     positive: str | None = None
     reason: str = ""
 
+    @property
+    def greater_is_better(self) -> bool:
+        return self.name not in LOWER_IS_BETTER
+
+    @property
+    def sign(self) -> int:
+        """+1 when higher is better, -1 when lower is (what scikit-learn scorers maximise)."""
+        return 1 if self.greater_is_better else -1
+
+    def best_first(self, values):
+        """Sort key giving the best value first: ``sorted(rows, key=lambda r: choice.best_first(r[m]))``."""
+        return -self.sign * values
+
     def to_dict(self) -> dict:
         return {"primary_metric": self.name, "task": self.task, "positive_class": self.positive,
                 "metric_reason": self.reason}
 
 
+def _validated_task(train_labels: Sequence, inferred: str, task: str | None) -> str:
+    """The task to run: the inferred one, or ``task`` where the labels can be that."""
+    if task is None or task == inferred:
+        return inferred
+    classes = {label for label in train_labels if label is not None}
+    if task == REGRESSION:
+        bad = next((label for label in train_labels if label is not None and numeric_value(label) is None), None)
+        if bad is not None:
+            raise ConfigError(f"--task regression: the training label {bad!r} is not a number; a regression "
+                              f"target must be a number in every row (drop --task to classify)")
+        return task
+    if task == MULTILABEL and inferred in (BINARY, MULTICLASS):
+        return task  # each row a set of one label: legitimate, e.g. a tag file where most rows carry one tag
+    if task == MULTICLASS and inferred in (BINARY, REGRESSION):
+        return task  # two classes each counted the same; numbers read as classes
+    if task == BINARY and inferred == REGRESSION and len(classes) == 2:
+        return task
+    raise ConfigError(f"--task {task}: the training labels are {inferred} ({len(classes)} distinct labels); "
+                      f"drop --task to use the inferred task")
+
+
 def choose_metric(train_labels: Sequence, override: str | None = None, task: str | None = None) -> MetricChoice:
     """Pick the primary metric from the training labels (or validate ``override``).
 
-    ``task`` overrides the inferred task where that makes sense (two classes read as a
-    multi-class task: macro F1 over both); a task the labels cannot be is refused.
+    Binary: F1 of the minority class (average precision under 10%); multi-class: macro F1;
+    multi-label: micro F1 (every label decision counts the same); regression: RMSE in the
+    target's units. ``task`` overrides the inferred task where the labels allow it.
     """
-    inferred = infer_task(train_labels)
-    if task is not None and task != inferred:
-        if not (task == MULTICLASS and inferred == BINARY):
-            raise ConfigError(f"--task {task}: the training labels are {inferred} "
-                              f"({len(set(train_labels))} classes); drop --task to use the inferred task")
-        if override in ("f1", "average_precision"):
-            raise ConfigError(f"{override} needs a binary task; --task multiclass asks for macro_f1 or "
-                              f"balanced_accuracy")
-        if override and override not in METRICS:
-            raise ConfigError(f"unknown metric {override!r}; choose one of: {', '.join(METRICS)}")
-        return MetricChoice(override or "macro_f1", MULTICLASS, None,
-                            "chosen with --metric" if override else "multi-class by --task: every class counts the same")
-    task = inferred
-    if task == MULTILABEL:
-        raise ConfigError("multi-label data is not supported by train/compare yet; "
-                          "give each row one label (e.g. split it into one file per label)")
-    counts = Counter(train_labels)
-    positive = None
-    share = None
+    task = _validated_task(train_labels, infer_task(train_labels), task)
+    positive = share = None
+    counts: Counter = Counter()
+    if task in (BINARY, MULTICLASS):
+        counts = Counter(label for label in train_labels if label is not None)
     if task == BINARY and len(counts) == 2:
         # the minority class is the one people care about (spam, fraud, the rare category)
         positive, n_pos = min(counts.items(), key=lambda kv: (kv[1], kv[0]))
         share = n_pos / sum(counts.values())
     if override:
+        allowed = METRICS_BY_TASK[task]
         if override == "accuracy":
             raise ConfigError("accuracy cannot be the primary metric: it rewards predicting the majority "
-                              "class; it is reported anyway. Choose one of: " + ", ".join(METRICS))
+                              "class; it is reported anyway. Choose one of: " + ", ".join(allowed))
         if override not in METRICS:
             raise ConfigError(f"unknown metric {override!r}; choose one of: {', '.join(METRICS)}")
-        if override in ("f1", "average_precision") and task != BINARY:
-            raise ConfigError(f"{override} needs a binary task; this one has {len(counts)} classes "
-                              f"(use macro_f1 or balanced_accuracy)")
+        if override not in allowed:
+            needs = [t for t, names in METRICS_BY_TASK.items() if override in names]
+            raise ConfigError(f"{override} is a metric for {' or '.join(needs)} tasks; this one is {task}: "
+                              f"choose one of {', '.join(allowed)}")
         return MetricChoice(override, task, positive, "chosen with --metric")
     if task == BINARY:
         if share is not None and share < RARE_POSITIVE_SHARE:
             return MetricChoice("average_precision", task, positive,
                                 f"binary, positive class {positive!r} is {share:.1%} of train (<10%)")
         return MetricChoice("f1", task, positive, f"binary, F1 of the minority class {positive!r}")
+    if task == MULTILABEL:
+        return MetricChoice("micro_f1", task, None, "multi-label: every label decision counts the same")
+    if task == REGRESSION:
+        return MetricChoice("rmse", task, None, "numeric target: root mean squared error, in the target's units")
     return MetricChoice("macro_f1", MULTICLASS, None, f"multi-class ({len(counts)} classes): every class counts the same")
 
 
@@ -166,30 +205,17 @@ def positive_scores(probabilities: np.ndarray | None, classes: Sequence, positiv
 
 def score(y_true: Sequence, y_pred: Sequence, choice: MetricChoice,
           probabilities: np.ndarray | None = None, classes: Sequence | None = None) -> dict[str, float]:
-    """Every metric textml reports, with the primary one also under its own name.
+    """Every metric textml reports for ``choice.task``, the primary one among them.
 
-    ``probabilities``: :func:`class_probabilities` of the model on the same rows, columns as
-    ``classes``. With them the result also holds ``calibration_error`` (see
-    :func:`calibration_error`), and binary average precision ranks by the positive class's
-    probability; without them, average precision is that of the hard predictions.
+    ``y_true``/``y_pred`` are labels as :mod:`textml.evaluation.targets` gives them (strings,
+    label tuples, or floats). ``probabilities``: :func:`class_probabilities` of the model on
+    the same rows, columns as ``classes``. Single-label: with them the result also holds
+    ``calibration_error`` (see :func:`calibration_error`), and binary average precision and
+    ROC AUC rank by the positive class's probability; without them, those are computed from
+    the hard predictions. Multi-label: with them, ``micro_average_precision`` (ranking).
     """
-    from sklearn.metrics import (
-        accuracy_score,
-        average_precision_score,
-        balanced_accuracy_score,
-        f1_score,
-        precision_score,
-        recall_score,
-    )
-
-    y_true = np.asarray(y_true, dtype=object)
-    y_pred = np.asarray(y_pred, dtype=object)
-    out = {
-        "macro_f1": f1_score(y_true, y_pred, average="macro", zero_division=0),
-        "weighted_f1": f1_score(y_true, y_pred, average="weighted", zero_division=0),
-        "balanced_accuracy": balanced_accuracy_score(y_true, y_pred),
-        "accuracy": accuracy_score(y_true, y_pred),
-    }
+    if choice.task == REGRESSION:
+        return regression_scores(y_true, y_pred)
     if probabilities is not None:
         if classes is None:
             raise ValueError("score(): probabilities need classes= (the order of their columns)")
@@ -197,24 +223,111 @@ def score(y_true: Sequence, y_pred: Sequence, choice: MetricChoice,
         if probabilities.shape != (len(y_true), len(classes)):
             raise ValueError(f"score(): probabilities have shape {probabilities.shape}, expected "
                              f"({len(y_true)}, {len(classes)})")
+    if choice.task == MULTILABEL:
+        return multilabel_scores(y_true, y_pred, probabilities, classes)
+    return single_label_scores(y_true, y_pred, choice, probabilities, classes)
+
+
+def regression_scores(y_true: Sequence, y_pred: Sequence) -> dict[str, float]:
+    """RMSE, MAE and R² (R² is NaN for fewer than two rows, as scikit-learn warns)."""
+    from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
+
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    if len(y_true) == 0:
+        return {"rmse": float("nan"), "mae": float("nan"), "r2": float("nan")}
+    r2 = r2_score(y_true, y_pred) if len(y_true) > 1 else float("nan")
+    return {"rmse": float(np.sqrt(mean_squared_error(y_true, y_pred))),
+            "mae": float(mean_absolute_error(y_true, y_pred)), "r2": float(r2)}
+
+
+def multilabel_label_space(y_true: Sequence, y_pred: Sequence, classes: Sequence | None = None) -> list[str]:
+    """The labels a multi-label score counts: the model's, then any other seen in truth or predictions."""
+    from textml.evaluation.targets import as_label_sets
+
+    labels = [str(c) for c in (classes if classes is not None else [])]
+    seen = set(labels)
+    extra = sorted({str(label) for rows in (y_true, y_pred) for row in as_label_sets(rows) for label in row} - seen)
+    return labels + extra
+
+
+def multilabel_scores(y_true: Sequence, y_pred: Sequence, probabilities: np.ndarray | None = None,
+                      classes: Sequence | None = None) -> dict[str, float]:
+    """Micro/macro/weighted/samples F1, micro precision and recall, Hamming loss and subset
+    accuracy (exact label set) over the model's labels plus any other seen in the rows."""
+    from sklearn.metrics import average_precision_score, f1_score, hamming_loss, precision_score, recall_score
+
+    from textml.evaluation.targets import indicator
+
+    labels = multilabel_label_space(y_true, y_pred, classes)
+    truth, predicted = indicator(y_true, labels), indicator(y_pred, labels)
+    out = {average + "_f1": f1_score(truth, predicted, average=average, zero_division=0)
+           for average in ("micro", "macro", "weighted", "samples")}
+    out.update({
+        "micro_precision": precision_score(truth, predicted, average="micro", zero_division=0),
+        "micro_recall": recall_score(truth, predicted, average="micro", zero_division=0),
+        "hamming_loss": hamming_loss(truth, predicted) if len(truth) else float("nan"),
+        "subset_accuracy": float(np.mean((truth == predicted).all(axis=1))) if len(truth) else float("nan"),
+        "labels_per_row": float(predicted.sum(axis=1).mean()) if len(truth) else float("nan"),
+    })
+    if probabilities is not None and len(truth) and truth[:, :len(classes)].any():
+        out["micro_average_precision"] = average_precision_score(truth[:, :len(classes)], probabilities,
+                                                                 average="micro")
+    return {name: float(value) for name, value in out.items()}
+
+
+def single_label_scores(y_true: Sequence, y_pred: Sequence, choice: MetricChoice,
+                        probabilities: np.ndarray | None = None, classes: Sequence | None = None) -> dict[str, float]:
+    """Macro/weighted F1, balanced accuracy, accuracy, calibration error; binary: F1,
+    precision, recall, average precision and ROC AUC of the positive class."""
+    from sklearn.metrics import (
+        accuracy_score,
+        average_precision_score,
+        balanced_accuracy_score,
+        f1_score,
+        precision_score,
+        recall_score,
+        roc_auc_score,
+    )
+
+    y_true = np.asarray(y_true, dtype=object)
+    y_pred = np.asarray(y_pred, dtype=object)
+    with warnings.catch_warnings():  # "y_pred contains classes not in y_true": the context warns once, itself
+        warnings.simplefilter("ignore", UserWarning)
+        out = {
+            "macro_f1": f1_score(y_true, y_pred, average="macro", zero_division=0),
+            "weighted_f1": f1_score(y_true, y_pred, average="weighted", zero_division=0),
+            "balanced_accuracy": balanced_accuracy_score(y_true, y_pred),
+            "accuracy": accuracy_score(y_true, y_pred),
+        }
+    if probabilities is not None:
         out["calibration_error"] = calibration_error(y_true, probabilities, classes)
     if choice.task == BINARY and choice.positive is not None:
         pos = choice.positive
-        out["f1"] = f1_score(y_true, y_pred, pos_label=pos, average="binary", zero_division=0)
-        out["precision"] = precision_score(y_true, y_pred, pos_label=pos, average="binary", zero_division=0)
-        out["recall"] = recall_score(y_true, y_pred, pos_label=pos, average="binary", zero_division=0)
-        if probabilities is not None and (y_true == pos).any():
-            out["average_precision"] = average_precision_score(y_true == pos, positive_scores(probabilities, classes, pos))
-        else:
-            # without probabilities, AP of hard predictions: precision at the single operating point
-            out["average_precision"] = average_precision_score(y_true == pos, (y_pred == pos).astype(float))
+        # as yes/no for the positive class, so labels the training data never had cannot break it
+        is_pos, said_pos = y_true == pos, y_pred == pos
+        out["f1"] = f1_score(is_pos, said_pos, zero_division=0)
+        out["precision"] = precision_score(is_pos, said_pos, zero_division=0)
+        out["recall"] = recall_score(is_pos, said_pos, zero_division=0)
+        # without probabilities, the hard predictions' single operating point
+        ranking = (positive_scores(probabilities, classes, pos) if probabilities is not None
+                   else (y_pred == pos).astype(float))
+        out["average_precision"] = average_precision_score(is_pos, ranking) if is_pos.any() else 0.0
+        out["roc_auc"] = roc_auc_score(is_pos, ranking) if 0 < is_pos.sum() < len(is_pos) else float("nan")
     return {name: float(value) for name, value in out.items()}
 
 
 def make_scorer_for(choice: MetricChoice):
-    """The primary metric as an sklearn scorer (for search, learning curves, cross-validation)."""
+    """The primary metric as a scikit-learn scorer (search, learning curves, cross-validation).
+
+    Scorers are maximised, so a lower-is-better metric (RMSE, MAE, Hamming loss) is returned
+    negated: multiply by ``choice.sign`` to read it. The ``y`` they receive is what
+    :func:`textml.evaluation.targets.fit_targets` gives (label tuples, floats or strings).
+    """
     from sklearn.metrics import average_precision_score, balanced_accuracy_score, f1_score, make_scorer
 
+    if choice.task in (MULTILABEL, REGRESSION) or choice.name == "roc_auc":
+        return functools.partial(_task_scorer, choice)
     if choice.name == "macro_f1":
         return make_scorer(f1_score, average="macro", zero_division=0)
     if choice.name == "weighted_f1":
@@ -228,3 +341,16 @@ def make_scorer_for(choice: MetricChoice):
     raise ConfigError(f"no scorer for metric {choice.name!r}")
 
 
+NEEDS_PROBABILITIES = frozenset({"average_precision", "roc_auc"})
+
+
+def _task_scorer(choice: MetricChoice, estimator, X, y) -> float:
+    """``score()``'s primary metric of ``estimator`` on ``X``, signed so that higher is better."""
+    from textml.evaluation.targets import predict_labels
+
+    texts = list(X)
+    predicted = predict_labels(estimator, texts, choice.task)
+    probabilities = class_probabilities(estimator, texts) if choice.name in NEEDS_PROBABILITIES else None
+    truth = y if choice.task != MULTILABEL else list(y)
+    metrics = score(truth, predicted, choice, probabilities, getattr(estimator, "classes_", None))
+    return choice.sign * metrics[choice.name]

@@ -20,6 +20,7 @@ import functools
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from textml.data.dataset import REGRESSION
 from textml.exceptions import ConfigError, DataError, TextmlError
 from textml.experiments.spec import SPEC_FILE, PipelineSpec, RunSpec, coerce_params
 
@@ -61,14 +62,25 @@ class RunContext:
         return bool(self.spec.settings.get("final", False))
 
     def train_dev_folds(self):
-        """``(texts, labels, cv)``: train then dev rows, with a scikit-learn PredefinedSplit that
-        fits on train and scores on dev, for sklearn's searches and learning curves."""
+        """``(texts, targets, cv)``: train then dev rows (targets shaped for the task), with a
+        scikit-learn PredefinedSplit that fits on train and scores on dev, for sklearn's
+        searches and learning curves."""
         import numpy as np
         from sklearn.model_selection import PredefinedSplit
 
         train, dev = self.split.train, self.split.dev
         folds = np.r_[np.full(len(train), -1), np.zeros(len(dev), dtype=int)]
-        return list(train.texts) + list(dev.texts), list(train.labels) + list(dev.labels), PredefinedSplit(folds)
+        y = self.targets(train)
+        y = list(y) + list(self.targets(dev))
+        if self.choice.task == REGRESSION:
+            y = np.asarray(y, dtype=np.float64)
+        return list(train.texts) + list(dev.texts), y, PredefinedSplit(folds)
+
+    def targets(self, data):
+        """``data``'s labels shaped as the task's models take them (tuples, floats or strings)."""
+        from textml.evaluation.targets import targets
+
+        return targets(data.labels, self.choice.task, data.source or "the data")
 
     def datasets(self) -> dict[str, tuple[str, str, str]]:
         """``{context: (path, sha256, name)}`` of the files this run reads (test only when asked)."""
@@ -80,7 +92,8 @@ class RunContext:
     @functools.cached_property
     def _data_tags(self) -> dict[str, str]:
         split = self.split
-        if split.manifest:
+        overridden = any(getattr(self.spec.data, name) for name in ("train", "dev", "test"))
+        if split.manifest and not overridden:  # a file given beside the folder is not the manifest's
             hashes = {name: info["sha256"] for name, info in split.manifest["splits"].items()}
             hashes["source"] = split.manifest["source"]["sha256"]
         else:
@@ -98,7 +111,40 @@ class RunContext:
         """The primary metric: the spec's, else chosen from the task of the training labels."""
         from textml.evaluation.metrics import choose_metric
 
-        return choose_metric(self.split.train.labels, self.spec.metric, self.spec.task)
+        choice = choose_metric(self.split.train.labels, self.spec.metric, self.spec.task)
+        self._check_labels(choice.task)
+        return choice
+
+    def _check_labels(self, task: str) -> None:
+        """Training labels a model can learn from, and dev labels it can be scored on: a one-line
+        DataError before any fit, or a warning for dev labels that training never shows."""
+        from textml.data.dataset import MULTILABEL, label_sets
+        from textml.evaluation.targets import targets
+
+        train, dev = self.split.train, self.split.dev
+        if task == REGRESSION:
+            values = targets(train.labels, task, f"{train.source} (train)")
+            targets(dev.labels, task, f"{dev.source} (dev)")
+            if len(set(values.tolist())) < 2:
+                raise DataError(f"{train.source}: every training row has the same target ({values[0]:g}); "
+                                f"a regression needs at least two different values")
+            return
+        seen = ({x for row in label_sets(train.labels) for x in row} if task == MULTILABEL
+                else {label for label in train.labels if label is not None})
+        if task != MULTILABEL and len(seen) < 2:
+            only = next(iter(seen), None)
+            raise DataError(f"{train.source}: every training row has the label {only!r}; a classifier needs at "
+                            f"least two classes (check --label-col, and the file with `textml data check`)")
+        if task == MULTILABEL and not seen:
+            raise DataError(f"{train.source}: no training row has a label; check --label-col (and --label-sep)")
+        dev_labels = label_sets(dev.labels) if task == MULTILABEL else [(label,) for label in dev.labels]
+        unseen = sorted({x for row in dev_labels for x in row if x is not None} - seen)
+        if unseen:
+            rows = sum(1 for row in dev_labels if any(x in unseen for x in row))
+            shown = ", ".join(map(repr, unseen[:5])) + (f" and {len(unseen) - 5} more" if len(unseen) > 5 else "")
+            self.say(f"warning: {rows:,} dev rows carry labels the training split never shows ({shown}); no "
+                     f"model can predict them, so they count as errors (`textml data split` keeps classes "
+                     f"with 3+ rows in every split)")
 
     # ------------------------------------------------------------------ tracking
 
@@ -168,7 +214,7 @@ class RunContext:
         if not name:
             raise ConfigError("no model given; pass --model NAME (see `textml pipelines list`)")
         params = dict(self.spec.model.params if params is None else params)
-        model = get_spec(name).make(seed=self.spec.seed, **self._options_for(name))
+        model = get_spec(name).make(seed=self.spec.seed, task=self.choice.task, **self._options_for(name))
         if params:
             valid = model.get_params(deep=True)
             unknown = sorted(set(params) - set(valid))
@@ -182,16 +228,35 @@ class RunContext:
         """``model.fit`` on ``texts``/``labels`` (default: the training split), with library
         errors about the input turned into one-line textml errors."""
         if texts is None:
-            texts, labels = self.split.train.texts, self.split.train.labels
+            texts, labels = self.split.train.texts, self.targets(self.split.train)
         return fit_model(model, texts, labels, name or self.spec.model.name or type(model).__name__)
 
 
+# BLAS/OpenMP threads per fit, everywhere (train, compare's workers and its sequential path,
+# diagnose): lbfgs on the embedding pipelines' dense features sums in another order with 2
+# threads than with 1 (3,000 bundled titles, w2v-logreg: probabilities up to 0.059 apart; a
+# Debian sample: dev macro-F1 0.0085 apart), so one count keeps scores independent of
+# --n-jobs, of the core count and of which command fitted the model (a compare child reruns
+# as a train with the same scores); and two 2-thread BLAS pools on 2 cores ran lbfgs ~5x
+# slower (tag embedding pipelines on a busy machine: 118 s and 165 s, against 15 s and 21 s).
+BLAS_THREADS = 1
+
+
+def blas_threads():
+    """Cap BLAS and OpenMP pools at :data:`BLAS_THREADS` (a context manager)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=BLAS_THREADS)
+
+
 def fit_model(model, texts, labels, name: str):
-    """Fit, translating scikit-learn's and fastText's complaints about the input."""
+    """Fit (with :data:`BLAS_THREADS`), translating scikit-learn's and fastText's complaints
+    about the input."""
     from sklearn.utils._param_validation import InvalidParameterError
 
     try:
-        return model.fit(texts, labels)
+        with blas_threads():
+            return model.fit(texts, labels)
     except TextmlError:
         raise
     except InvalidParameterError as exc:  # scikit-learn validates parameter values in fit

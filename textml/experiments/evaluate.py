@@ -20,7 +20,9 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from textml.data.dataset import MULTILABEL, REGRESSION
 from textml.evaluation.metrics import MetricChoice, class_probabilities, positive_scores, score
+from textml.evaluation.targets import indicator, model_task, predict_labels, targets
 from textml.exceptions import ConfigError
 from textml.experiments.context import Progress, RunContext
 from textml.experiments.spec import RunSpec
@@ -59,18 +61,25 @@ class Difference:
     ci: tuple[float, float]
     confidence: float
     resamples: int
-    p_model_better: float  # share of resamples where model scored higher
+    p_model_better: float  # share of resamples where model scored better
     p_value: float  # two-sided bootstrap p-value of "no difference"
-    agreement: float  # share of rows where both models predict the same label
+    agreement: float  # share of rows where both models predict the same label (set); NaN for numbers
+    greater_is_better: bool = True  # False for an error (RMSE): a negative difference favours model
 
     @property
     def contains_zero(self) -> bool:
         return self.ci[0] <= 0.0 <= self.ci[1]
 
+    @property
+    def model_better(self) -> bool:
+        """MODEL beats AGAINST beyond the interval (the whole interval on MODEL's side of 0)."""
+        return self.ci[0] > 0 if self.greater_is_better else self.ci[1] < 0
+
     def to_json(self) -> dict:
         out = asdict(self)
         out["ci"] = list(self.ci)
         out["contains_zero"] = self.contains_zero
+        out["model_better"] = self.model_better
         return out
 
 
@@ -129,27 +138,46 @@ def evaluate(spec: RunSpec, progress: Progress | None = None, tags: dict | None 
     from_model = spec.metric is None and bool(trained_for)
     if from_model:
         spec = spec.replace(metric=trained_for)
+    served = model_task(loaded[0][1], loaded[0][2])
+    if spec.task is None and served in (MULTILABEL, REGRESSION):
+        spec = spec.replace(task=served)  # tags where each row has one, numbers that look like classes
     context = RunContext(spec, progress)
     say, split = context.say, context.split
     data_name = "test" if final else "dev"
     data = context.read_test() if final else split.dev
     if not len(data):
         raise ConfigError(f"the {data_name} split is empty: nothing to evaluate on")
-    texts, y_true = list(data.texts), np.asarray([str(y) for y in data.labels], dtype=object)
-    choice = context.choice
+    try:
+        choice = context.choice
+    except ConfigError as exc:
+        raise ConfigError(f"{loaded[0][0].label} is a {served} model, and the data does not fit it: {exc}") from None
+    texts, y_true = list(data.texts), targets(data.labels, choice.task, data_name)
+    if choice.task == MULTILABEL:
+        from textml.evaluation.targets import as_label_sets
+
+        y_true = as_label_sets(y_true)
+    elif choice.task != REGRESSION:
+        y_true = np.asarray([str(y) for y in y_true], dtype=object)
     if from_model:
         choice = MetricChoice(choice.name, choice.task, choice.positive, "the metric MODEL was trained for")
     say(f"{data_name}: {len(texts):,} rows; primary metric {choice.name} ({choice.reason})")
 
+    from textml.experiments.mistakes import check_overlap
+
     evaluations, scores_of = [], []
     for resolved, pipeline, info in loaded:
+        served = model_task(pipeline, info)
+        if (served == REGRESSION) != (choice.task == REGRESSION) or (served == MULTILABEL) != (choice.task == MULTILABEL):
+            raise ConfigError(f"{resolved.label} is a {served} model, and this data is {choice.task}; evaluate it "
+                              f"on data of its own kind (or pass --task)")
+        check_overlap(pipeline, data, choice.task)
         say(f"{resolved.label}: predicting {len(texts):,} texts ...")
-        y_pred = np.asarray([str(p) for p in pipeline.predict(texts)], dtype=object)
+        y_pred = predict_labels(pipeline, texts, choice.task)
         classes = [str(c) for c in getattr(pipeline, "classes_", [])]
-        probabilities = class_probabilities(pipeline, texts)
+        probabilities = class_probabilities(pipeline, texts) if choice.task != REGRESSION else None
         metrics = score(y_true, y_pred, choice, probabilities, classes or None)
         pos = None
-        if choice.name == "average_precision":
+        if choice.name in ("average_precision", "roc_auc"):
             pos = (positive_scores(probabilities, classes, choice.positive) if choice.positive in classes
                    else (y_pred == choice.positive).astype(float))
         scores_of.append(pos)
@@ -167,11 +195,13 @@ def evaluate(spec: RunSpec, progress: Progress | None = None, tags: dict | None 
     if against:
         diffs = boot[0] - boot[1]
         a, b = evaluations
+        agreement = (float("nan") if choice.task == REGRESSION
+                     else float(np.mean([x == y for x, y in zip(a.predictions, b.predictions)])))
         difference = Difference(
             metric=choice.name, value=a.metrics[choice.name] - b.metrics[choice.name], ci=_interval(diffs, alpha),
-            confidence=confidence, resamples=resamples, p_model_better=float(np.mean(diffs > 0)),
+            confidence=confidence, resamples=resamples, p_model_better=float(np.mean(choice.sign * diffs > 0)),
             p_value=float(min(1.0, 2 * min(np.mean(diffs <= 0), np.mean(diffs >= 0)))),
-            agreement=float(np.mean(a.predictions == b.predictions)))
+            agreement=agreement, greater_is_better=choice.greater_is_better)
 
     result = EvaluationResult(choice, data_name, len(texts), evaluations, difference, confidence, resamples, spec.seed)
     _log(result, context, model, against, tags)
@@ -226,6 +256,8 @@ def bootstrap_metric(y_true: Sequence, predictions: Sequence[np.ndarray], choice
     """
     from scipy import sparse
 
+    if choice.task in (MULTILABEL, REGRESSION):
+        return _row_bootstrap(y_true, predictions, choice, resamples, seed)
     y_true = np.asarray(y_true, dtype=object)
     n = len(y_true)
     rng = np.random.default_rng(seed)
@@ -244,9 +276,9 @@ def bootstrap_metric(y_true: Sequence, predictions: Sequence[np.ndarray], choice
         size = min(CHUNK, resamples - done)
         weights = rng.multinomial(n, np.full(n, 1.0 / n), size=size).astype(float)  # size x n
         for m, onehot in enumerate(onehots):
-            if choice.name == "average_precision":
-                out[m][done:done + size] = _average_precision(y_true == choice.positive,
-                                                              positive_scores_of[m], weights)
+            if choice.name in ("average_precision", "roc_auc"):
+                out[m][done:done + size] = _ranking_metric(choice.name, y_true == choice.positive,
+                                                           positive_scores_of[m], weights)
             else:
                 confusion = np.asarray((onehot.T @ weights.T).T).reshape(size, k, k)
                 out[m][done:done + size] = metric_from_confusion(confusion, choice.name, pos)
@@ -254,13 +286,84 @@ def bootstrap_metric(y_true: Sequence, predictions: Sequence[np.ndarray], choice
     return out
 
 
-def _average_precision(is_pos: np.ndarray, pos_scores: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    from sklearn.metrics import average_precision_score
+def _ranking_metric(name: str, is_pos: np.ndarray, pos_scores: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    from sklearn.metrics import average_precision_score, roc_auc_score
 
     values = np.empty(len(weights))
     for i, w in enumerate(weights):
-        values[i] = average_precision_score(is_pos, pos_scores, sample_weight=w) if (w * is_pos).sum() > 0 else 0.0
+        positives, negatives = (w * is_pos).sum(), (w * ~is_pos).sum()
+        if name == "roc_auc":
+            values[i] = roc_auc_score(is_pos, pos_scores, sample_weight=w) if positives and negatives else np.nan
+        else:
+            values[i] = average_precision_score(is_pos, pos_scores, sample_weight=w) if positives > 0 else 0.0
     return values
+
+
+def _row_bootstrap(y_true: Sequence, predictions: Sequence[np.ndarray], choice: MetricChoice,
+                   resamples: int, seed: int) -> list[np.ndarray]:
+    """Multi-label and regression metrics are sums over rows (label counts, squared errors), so
+    each resample is a weighted sum: ``weights @ per-row statistics``, all resamples at once."""
+    n = len(y_true)
+    rng = np.random.default_rng(seed)
+    if choice.task == MULTILABEL:
+        from textml.evaluation.metrics import multilabel_label_space
+
+        labels = multilabel_label_space(y_true, [row for pred in predictions for row in pred])
+        truth = indicator(y_true, labels).astype(np.float64)
+        stats = []
+        for pred in predictions:
+            guess = indicator(pred, labels).astype(np.float64)
+            stats.append((truth * guess, (1 - truth) * guess, truth * (1 - guess)))  # tp, fp, fn per row x label
+    else:
+        truth = np.asarray(y_true, dtype=np.float64)
+        stats = [np.asarray(pred, dtype=np.float64) - truth for pred in predictions]
+    out = [np.empty(resamples) for _ in predictions]
+    done = 0
+    while done < resamples:
+        size = min(CHUNK, resamples - done)
+        weights = rng.multinomial(n, np.full(n, 1.0 / n), size=size).astype(float)  # size x n
+        for m, stat in enumerate(stats):
+            out[m][done:done + size] = (_multilabel_metric(choice.name, weights, truth, *stat)
+                                        if choice.task == MULTILABEL else _regression_metric(choice.name, weights,
+                                                                                             truth, stat))
+        done += size
+    return out
+
+
+def _multilabel_metric(name: str, w: np.ndarray, truth: np.ndarray, tp, fp, fn) -> np.ndarray:
+    """As scikit-learn's f1_score(average=...)/hamming_loss with zero_division=0, per resample."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if name == "micro_f1":
+            t, f, m = (w @ tp.sum(axis=1)), (w @ fp.sum(axis=1)), (w @ fn.sum(axis=1))
+            return np.where(2 * t + f + m > 0, 2 * t / (2 * t + f + m), 0.0)
+        if name == "hamming_loss":
+            return (w @ (fp + fn).sum(axis=1)) / (w.sum(axis=1) * truth.shape[1])
+        if name in ("macro_f1", "weighted_f1"):
+            t, f, m = w @ tp, w @ fp, w @ fn  # size x labels
+            f1 = np.where(2 * t + f + m > 0, 2 * t / (2 * t + f + m), 0.0)
+            if name == "macro_f1":
+                return f1.mean(axis=1)
+            support = w @ truth
+            return np.where(support.sum(axis=1) > 0, (f1 * support).sum(axis=1) / support.sum(axis=1), 0.0)
+        if name == "samples_f1":
+            t, f, m = tp.sum(axis=1), fp.sum(axis=1), fn.sum(axis=1)
+            row_f1 = np.where(2 * t + f + m > 0, 2 * t / (2 * t + f + m), 0.0)
+            return (w @ row_f1) / w.sum(axis=1)
+    raise ConfigError(f"no bootstrap for metric {name!r}")
+
+
+def _regression_metric(name: str, w: np.ndarray, truth: np.ndarray, errors: np.ndarray) -> np.ndarray:
+    total = w.sum(axis=1)
+    if name == "rmse":
+        return np.sqrt((w @ errors ** 2) / total)
+    if name == "mae":
+        return (w @ np.abs(errors)) / total
+    if name == "r2":
+        mean = (w @ truth) / total
+        spread = w @ truth ** 2 - total * mean ** 2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 1 - (w @ errors ** 2) / spread
+    raise ConfigError(f"no bootstrap for metric {name!r}")
 
 
 def metric_from_confusion(confusion: np.ndarray, name: str, positive: int | None = None) -> np.ndarray:
@@ -308,8 +411,10 @@ def format_result(result: EvaluationResult) -> str:
     if d:
         a, b = result.models
         verdict = ("no detectable difference" if d.contains_zero
-                   else f"{a.label if d.value > 0 else b.label} is better")
+                   else f"{a.label if d.model_better else b.label} is better")
         lines.append(f"difference ({a.label} - {b.label}): {d.value:+.4f} {primary}, {pct} CI "
                      f"[{d.ci[0]:+.4f}, {d.ci[1]:+.4f}] ({d.resamples:,} paired bootstrap resamples; "
-                     f"p = {d.p_value:.3f}; same label on {d.agreement:.1%} of rows): {verdict}")
+                     f"p = {d.p_value:.3f}"
+                     + (f"; same label on {d.agreement:.1%} of rows" if d.agreement == d.agreement else "")
+                     + f"): {verdict}")
     return "\n".join(lines)

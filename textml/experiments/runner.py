@@ -10,9 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from textml import __version__
+from textml.data.dataset import MULTILABEL, REGRESSION
 from textml.evaluation.cost import measure_latency
-from textml.evaluation.metrics import MetricChoice, class_probabilities, score
-from textml.evaluation.plots import confusion_matrix_png, per_class_report
+from textml.evaluation.metrics import NEEDS_PROBABILITIES, MetricChoice, class_probabilities, score
+from textml.evaluation.plots import model_plots, per_class_report, per_label_report
+from textml.evaluation.targets import predict_labels, targets
 
 
 @dataclass
@@ -29,6 +31,7 @@ class ModelResult:
     params: dict = field(default_factory=dict)
     latency_spread_ms: float = float("nan")
     train_score: float | None = None
+    dev_proba: np.ndarray | None = None  # class probabilities on dev (None for regression)
 
     def row(self, primary: str) -> dict:
         out = {"model": self.name, primary: self.dev[primary]}
@@ -40,18 +43,21 @@ class ModelResult:
         return out
 
 
-def predict_and_score(model, data, choice: MetricChoice, probabilities: bool = True) -> tuple[np.ndarray, dict[str, float]]:
-    """``model``'s predictions on ``data`` and every metric textml reports on them.
+def predict_and_score(model, data, choice: MetricChoice, probabilities: bool = True,
+                      with_probabilities: bool = False):
+    """``model``'s predictions on ``data`` (labels: strings, label tuples or floats) and every
+    metric textml reports on them (and the class probabilities with ``with_probabilities``).
 
     ``probabilities=False`` skips the class probabilities (and so the calibration error) unless
     the primary metric needs them: the train score wants only the primary metric, and on 48k
-    texts the probabilities cost a second pass over the features.
+    texts the probabilities cost a second pass over the features. Regression has none.
     """
-    predicted = np.asarray(model.predict(data.texts), dtype=object)
-    needed = probabilities or choice.name == "average_precision"
-    metrics = score(data.labels, predicted, choice, class_probabilities(model, data.texts) if needed else None,
+    predicted = predict_labels(model, data.texts, choice.task)
+    needed = (probabilities or choice.name in NEEDS_PROBABILITIES) and choice.task != REGRESSION
+    proba = class_probabilities(model, data.texts) if needed else None
+    metrics = score(targets(data.labels, choice.task, f"{data.source or 'the data'}"), predicted, choice, proba,
                     getattr(model, "classes_", None))
-    return predicted, metrics
+    return (predicted, metrics, proba) if with_probabilities else (predicted, metrics)
 
 
 def fit_and_evaluate(context, name: str, model, final: bool = False) -> ModelResult:
@@ -60,7 +66,7 @@ def fit_and_evaluate(context, name: str, model, final: bool = False) -> ModelRes
     context.fit(model, name=name)
     fit_seconds = time.perf_counter() - start
     dev, choice = context.split.dev, context.choice
-    dev_pred, dev_metrics = predict_and_score(model, dev, choice)
+    dev_pred, dev_metrics, dev_proba = predict_and_score(model, dev, choice, with_probabilities=True)
     test_metrics = predict_and_score(model, context.read_test(), choice)[1] if final else None
     # the train score is half of the bias/variance picture (train vs dev)
     train_score = predict_and_score(model, context.split.train, choice, probabilities=False)[1][choice.name]
@@ -68,7 +74,7 @@ def fit_and_evaluate(context, name: str, model, final: bool = False) -> ModelRes
     return ModelResult(
         name=name, model=model, dev=dev_metrics, fit_seconds=fit_seconds,
         latency_ms_per_1k=latency.median_ms, latency_spread_ms=latency.spread_ms, size_bytes=None,
-        dev_pred=dev_pred, test=test_metrics, train_score=train_score,
+        dev_pred=dev_pred, test=test_metrics, train_score=train_score, dev_proba=dev_proba,
     )
 
 
@@ -76,7 +82,7 @@ def model_info(result: ModelResult, context) -> dict:
     """What textml.json records beside a saved model."""
     return {
         "model": result.name,
-        "classes": [str(c) for c in getattr(result.model, "classes_", [])],
+        "classes": [str(c) for c in getattr(result.model, "classes_", [])],  # labels, for multi-label
         **context.choice.to_dict(),
         "dev_metrics": result.dev,
         "test_metrics": result.test,
@@ -106,20 +112,30 @@ def log_result(context, result: ModelResult) -> None:
     logged = log_pyfunc(result.model, model_info(result, context), dev.texts[:3], name="model")
     result.size_bytes = logged.size_bytes
     tracker.log_dict(estimator_params(result.model), "params.json")  # every hyperparameter, defaults too
-    labels = sorted(set(dev.labels) | set(str(c) for c in getattr(result.model, "classes_", [])))
-    report = per_class_report(dev.labels, result.dev_pred, labels)
+    truth = targets(dev.labels, choice.task)
+    classes = [str(c) for c in getattr(result.model, "classes_", [])]
+    if choice.task == REGRESSION:
+        labels, report = [], []
+    elif choice.task == MULTILABEL:
+        labels = classes + sorted({label for row in truth for label in row} - set(classes))
+        report = per_label_report(truth, result.dev_pred, labels)
+    else:
+        labels = sorted(set(dev.labels) | set(classes))
+        report = per_class_report(dev.labels, result.dev_pred, labels)
     tracker.log_metrics(result.dev, prefix="dev_")
     tracker.log_metrics({f"train_{choice.name}": result.train_score, "fit_seconds": result.fit_seconds,
                          "latency_ms_per_1k": result.latency_ms_per_1k,
                          "latency_spread_ms_per_1k": result.latency_spread_ms, "size_bytes": result.size_bytes,
-                         "train_rows": len(split.train), "dev_rows": len(dev), "classes": len(labels)})
-    if len(report) <= MAX_CLASS_METRICS:
+                         "train_rows": len(split.train), "dev_rows": len(dev),
+                         **({"classes": len(labels)} if labels else {})})
+    if report and len(report) <= MAX_CLASS_METRICS:
         tracker.log_metrics({metric_name(f"f1.{row['class']}"): row["f1"] for row in report})
     if result.test is not None:
         tracker.log_metrics(result.test, prefix="test_")
     with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        confusion_matrix_png(dev.labels, result.dev_pred, labels, tmp / "confusion_matrix.png",
-                             f"{result.name} on dev ({choice.name} {result.dev[choice.name]:.3f})")
-        tracker.log_file(tmp / "confusion_matrix.png", "plots")
-        tracker.log_dict(report, "per_class_report.json")
+        for path in model_plots(choice, truth, result.dev_pred, labels, Path(tmp),
+                                f"{result.name} on dev ({choice.name} {result.dev[choice.name]:.3f})",
+                                result.dev_proba, classes):
+            tracker.log_file(path, "plots")
+        if report:
+            tracker.log_dict(report, "per_class_report.json")

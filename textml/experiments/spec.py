@@ -41,10 +41,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from textml.data.dataset import TASKS  # binary, multiclass, multilabel, regression
 from textml.exceptions import ConfigError
 
 COMMANDS = ("train", "compare", "tune", "diagnose", "errors", "evaluate")
-TASKS = ("binary", "multiclass")
 SPEC_FILE = "run.toml"
 NONE = "None"  # how a hyperparameter set to None is written in TOML (which has no null)
 
@@ -62,6 +62,7 @@ class DataSpec:
     id_col: str | None = None
     format: str | None = None
     encoding: str = "utf-8"
+    label_sep: str | None = None  # CSV/TSV multi-label cells: "a|b" with label_sep "|"
 
     def load(self):
         """The :class:`~textml.data.split.Split` this describes (files are read lazily)."""
@@ -77,7 +78,8 @@ class DataSpec:
             raise ConfigError("no data given: pass a SPLIT_DIR, or both --train and --dev files "
                               "(in a config: data.split, or data.train and data.dev)")
         return load_split(self.split, train=self.train, dev=self.dev, test=self.test,
-                          columns=Columns(text=self.text_col, label=self.label_col, id=self.id_col),
+                          columns=Columns(text=self.text_col, label=self.label_col, id=self.id_col,
+                                          **({"label_sep": self.label_sep} if self.label_sep else {})),
                           fmt=self.format, encoding=self.encoding)
 
     def resolved(self) -> DataSpec:
@@ -131,7 +133,8 @@ class RunSpec:
     @classmethod
     def create(cls, command: str, split: str | os.PathLike | None = None, *, train=None, dev=None, test=None,
                text_col: str = "text", label_col: str = "label", id_col: str | None = None,
-               format: str | None = None, encoding: str = "utf-8", model: str | None = None,
+               format: str | None = None, encoding: str = "utf-8", label_sep: str | None = None,
+               model: str | None = None,
                params: Mapping[str, Any] | None = None, options: Mapping[str, Any] | None = None,
                task: str | None = None, metric: str | None = None, seed: int = 0,
                tracking_uri: str | None = None, experiment: str | None = None, **settings) -> RunSpec:
@@ -142,7 +145,7 @@ class RunSpec:
         """
         path = lambda value: None if value is None else str(value)  # noqa: E731
         data = DataSpec(path(split), path(train), path(dev), path(test), text_col, label_col, id_col,
-                        format, encoding).resolved()
+                        format, encoding, label_sep).resolved()
         return cls(command, data, PipelineSpec(model, dict(options or {}), dict(params or {})), task, metric,
                    seed, TrackingSpec(tracking_uri, experiment), {k: v for k, v in settings.items() if v is not None})
 

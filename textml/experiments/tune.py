@@ -54,15 +54,15 @@ class TuneResult:
         return {
             "model": self.model_name, "primary_metric": self.choice.name,
             "default_dev_score": self.default_score, "best_dev_score": self.best.dev[self.choice.name],
-            "best_params": {k: _jsonable(v) for k, v in self.best_params.items()},
-            "narrowed_grid": {k: [_jsonable(v) for v in vs] for k, vs in self.grid.items()},
-            "trials": [{"phase": t.phase, "score": t.score, "params": {k: _jsonable(v) for k, v in t.params.items()},
+            "best_params": {k: jsonable(v) for k, v in self.best_params.items()},
+            "narrowed_grid": {k: [jsonable(v) for v in vs] for k, vs in self.grid.items()},
+            "trials": [{"phase": t.phase, "score": t.score, "params": {k: jsonable(v) for k, v in t.params.items()},
                         "run_id": t.run_id} for t in self.trials],
             "parent_run_id": self.parent_run_id,
         }
 
 
-def _jsonable(value):
+def jsonable(value):
     if isinstance(value, (np.integer,)):
         return int(value)
     if isinstance(value, (np.floating,)):
@@ -81,7 +81,8 @@ def _is_log_scale(distribution, lo: float, hi: float) -> bool:
     return name in ("loguniform", "reciprocal") or (lo > 0 and hi / lo >= 10)
 
 
-def narrow_space(space: dict, trials: list[Trial], top_k: int = 5, points: int = 3, max_grid: int = 36) -> dict:
+def narrow_space(space: dict, trials: list[Trial], top_k: int = 5, points: int = 3, max_grid: int = 36,
+                 greater_is_better: bool = True) -> dict:
     """A grid around the ``top_k`` best trials.
 
     Numeric ranges shrink to [min, max] of the top trials, sampled at ``points`` values (log
@@ -89,7 +90,8 @@ def narrow_space(space: dict, trials: list[Trial], top_k: int = 5, points: int =
     whole; a list prior keeps only its own values in range). Categorical values are kept only
     if they appear among the top trials. The grid is capped at ``max_grid`` combinations.
     """
-    top = sorted((t for t in trials if not math.isnan(t.score)), key=lambda t: t.score, reverse=True)[:top_k]
+    top = sorted((t for t in trials if not math.isnan(t.score)), key=lambda t: t.score,
+                 reverse=greater_is_better)[:top_k]
     if not top:
         raise ConfigError("every random-search trial failed; run with --debug to see why")
 
@@ -124,10 +126,12 @@ def narrow_space(space: dict, trials: list[Trial], top_k: int = 5, points: int =
     return grid
 
 
-def _trials(search, phase: str) -> list[Trial]:
+def search_trials(search, phase: str, sign: int = 1) -> list[Trial]:
+    """The search's trials with their dev score in the metric's own sign (scorers maximise,
+    so an RMSE comes back negated: ``sign`` -1 reads it back)."""
     results = search.cv_results_
     return [
-        Trial(phase, dict(params), float(results["split0_test_score"][i]), float(results["mean_fit_time"][i]))
+        Trial(phase, dict(params), sign * float(results["split0_test_score"][i]), float(results["mean_fit_time"][i]))
         for i, params in enumerate(results["params"])
     ]
 
@@ -165,6 +169,10 @@ def tune(spec: RunSpec, progress: Progress | None = None, tags: dict | None = No
         raise ConfigError(f"--autotune-model-size {size!r} is not a size like 500K, 2M or 1G")
     context = RunContext(spec, progress)
     choice, split, say = context.choice, context.split, context.say
+    if strategy == "fasttext-autotune" and choice.task not in ("binary", "multiclass"):
+        raise ConfigError(f"--strategy fasttext-autotune tunes single-label models; this is a {choice.task} task: "
+                          f"use --strategy search")
+    space = entry.search_space_for(choice.task)  # one-vs-rest for tags renames the classifier's params
     base = context.make_model()  # a bad --param fails before any run is opened
     with context.run(f"tune {model_name}", model=model_name, tags=tags) as parent_id:
         say(f"default {model_name}: fitting for the baseline score ...")
@@ -184,28 +192,28 @@ def tune(spec: RunSpec, progress: Progress | None = None, tags: dict | None = No
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 random_search = RandomizedSearchCV(
-                    context.make_model(), entry.search_space, n_iter=n_iter, scoring=scorer, cv=cv,
+                    context.make_model(), space, n_iter=n_iter, scoring=scorer, cv=cv,
                     refit=False, n_jobs=n_jobs, random_state=spec.seed, error_score=np.nan,
                 ).fit(texts, labels)
-            trials = _trials(random_search, "random")
-            grid = narrow_space(entry.search_space, trials, top_k=top_k)
+            trials = search_trials(random_search, "random", choice.sign)
+            grid = narrow_space(space, trials, top_k=top_k, greater_is_better=choice.greater_is_better)
             n_grid = math.prod(len(v) for v in grid.values())
             say(f"grid search: {n_grid} combinations around the top {top_k} ...")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 grid_search = GridSearchCV(context.make_model(), grid, scoring=scorer, cv=cv,
                                            refit=False, n_jobs=n_jobs, error_score=np.nan).fit(texts, labels)
-            trials += _trials(grid_search, "grid")
+            trials += search_trials(grid_search, "grid", choice.sign)
         # the defaults compete too, so tuning never hands back something worse than them
         defaults = base.get_params()
-        tuned_names = {k for t in trials for k in t.params} | set(entry.search_space)
+        tuned_names = {k for t in trials for k in t.params} | set(space)
         trials.insert(0, Trial("default", {k: defaults[k] for k in sorted(tuned_names) if k in defaults},
                                default.dev[choice.name], default.fit_seconds))
-        best_params = max((t for t in trials if not math.isnan(t.score)), key=lambda t: t.score).params
-        best_params = {k: _jsonable(v) if isinstance(v, (np.integer, np.floating)) else v
+        best_params = max((t for t in trials if not math.isnan(t.score)), key=lambda t: choice.sign * t.score).params
+        best_params = {k: jsonable(v) if isinstance(v, (np.integer, np.floating)) else v
                        for k, v in best_params.items()}
         for index, trial in enumerate(trials):
-            params = {**spec.model.params, **{k: _jsonable(v) for k, v in trial.params.items()}}
+            params = {**spec.model.params, **{k: jsonable(v) for k, v in trial.params.items()}}
             with context.run(f"{model_name} {trial.phase} trial {index}", model=model_name, nested=True,
                              spec=context.spec_for(model_name, params), tags={"textml.phase": trial.phase},
                              log_choice=False) as run_id:

@@ -31,6 +31,7 @@ from textml.text.tokenize import TOKEN_PATTERN, compile_pattern
 from textml.text.validation import check_texts
 
 POOLINGS = ("mean", "tfidf")
+DTYPES = ("float32", "float64")
 VECTOR_FORMATS = ("auto", "word2vec", "word2vec-binary", "fasttext")
 _FASTTEXT_MAGIC = struct.pack("<i", 793712314)
 
@@ -56,6 +57,8 @@ class _PooledEmbeddings(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         texts = check_texts(X, who=type(self).__name__)
         if self.pooling not in POOLINGS:
             raise ConfigError(f"pooling must be one of {', '.join(POOLINGS)}; got {self.pooling!r}")
+        if self.dtype not in DTYPES:
+            raise ConfigError(f"dtype must be one of {', '.join(DTYPES)}; got {self.dtype!r}")
         self._check_params()
         docs = self._tokenize(texts)
         self.wv_ = self._word_vectors(docs)
@@ -92,7 +95,7 @@ class _PooledEmbeddings(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
 
         Returns
         -------
-        vectors : ndarray of shape (n_samples, vector_size), dtype float32
+        vectors : ndarray of shape (n_samples, vector_size), of ``dtype`` (default float32)
         """
         from scipy import sparse
 
@@ -146,7 +149,7 @@ class _PooledEmbeddings(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         out = np.zeros((n, dim), dtype=np.float32)
         has_vectors = totals > 0
         out[has_vectors] = pooled[has_vectors] / totals[has_vectors, None]
-        return out
+        return out.astype(self.dtype, copy=False)
 
     @property
     def _n_features_out(self):
@@ -221,6 +224,9 @@ class Word2VecVectorizer(_PooledEmbeddings):
         Training threads. Only ``workers=1`` is reproducible for a given ``seed``.
     seed : int, default=0
         Seed for vector initialisation and sampling.
+    dtype : {"float32", "float64"}, default="float32"
+        Type of the output vectors: float32 halves their memory; a linear regressor after
+        them predicts in the type it is given, hence float64 in the regression pipelines.
 
     Attributes
     ----------
@@ -247,6 +253,7 @@ class Word2VecVectorizer(_PooledEmbeddings):
         token_pattern=TOKEN_PATTERN,
         workers=1,
         seed=0,
+        dtype="float32",
     ):
         self.vector_size = vector_size
         self.window = window
@@ -260,6 +267,7 @@ class Word2VecVectorizer(_PooledEmbeddings):
         self.token_pattern = token_pattern
         self.workers = workers
         self.seed = seed
+        self.dtype = dtype
 
     def _check_params(self):
         _check_training_params(
@@ -315,6 +323,9 @@ class FastTextVectorizer(_PooledEmbeddings):
         Training threads. Only ``workers=1`` is reproducible for a given ``seed``.
     seed : int, default=0
         Seed for vector initialisation and sampling.
+    dtype : {"float32", "float64"}, default="float32"
+        Type of the output vectors: float32 halves their memory; a linear regressor after
+        them predicts in the type it is given, hence float64 in the regression pipelines.
 
     Attributes
     ----------
@@ -344,6 +355,7 @@ class FastTextVectorizer(_PooledEmbeddings):
         token_pattern=TOKEN_PATTERN,
         workers=1,
         seed=0,
+        dtype="float32",
     ):
         self.vector_size = vector_size
         self.window = window
@@ -360,6 +372,7 @@ class FastTextVectorizer(_PooledEmbeddings):
         self.token_pattern = token_pattern
         self.workers = workers
         self.seed = seed
+        self.dtype = dtype
 
     def _check_params(self):
         _check_training_params(
@@ -402,6 +415,8 @@ class PretrainedVectorizer(_PooledEmbeddings):
         Lowercase before tokenising; set False for cased vectors.
     token_pattern : str, default=TOKEN_PATTERN
         Regular expression for tokens.
+    dtype : {"float32", "float64"}, default="float32"
+        Type of the output vectors (see :class:`Word2VecVectorizer`).
 
     Attributes
     ----------
@@ -424,6 +439,7 @@ class PretrainedVectorizer(_PooledEmbeddings):
         pooling="mean",
         lowercase=True,
         token_pattern=TOKEN_PATTERN,
+        dtype="float32",
     ):
         self.path = path
         self.format = format
@@ -431,6 +447,7 @@ class PretrainedVectorizer(_PooledEmbeddings):
         self.pooling = pooling
         self.lowercase = lowercase
         self.token_pattern = token_pattern
+        self.dtype = dtype
 
     def _check_params(self):
         if self.path is None:

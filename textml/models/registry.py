@@ -8,6 +8,12 @@ decorator, spaCy-style::
     def bow_svm(seed=0, *, spacy_lang=None):
         ...
 
+An entry serves one or more tasks (``tasks=``; the first is its default). A factory that
+serves several kinds of task (single-label and multi-label, say) takes a keyword ``task``,
+which :meth:`ModelSpec.make` fills in; so may its search-space function, when the
+parameter names differ between tasks (``clf__C`` of a LinearSVC is ``clf__estimator__C``
+once it is wrapped one-vs-rest for tags).
+
 The built-in entries live in :mod:`textml.models.pipelines` and are loaded on first use,
 then those of installed plugin packages (the ``textml.pipelines`` entry point group, see
 :func:`_load_plugins`).
@@ -31,6 +37,9 @@ from textml.exceptions import ConfigError
 _NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _REGISTRY: dict[str, ModelSpec] = {}
 _BUILTINS_LOADED = False
+# The task names of textml.data.dataset.TASKS, spelled out: importing the data layer here
+# would cost ~0.25 s on every `import textml.models.registry` (a test keeps them equal).
+TASKS = ("binary", "multiclass", "multilabel", "regression")
 SINGLE_LABEL_TASKS = ("binary", "multiclass")
 STRATEGIES = ("search", "fasttext-autotune")
 
@@ -47,13 +56,14 @@ class ModelSpec:
         One line saying what the pipeline is.
     factory : callable
         ``factory(seed=0, **options)`` returning an unfitted scikit-learn estimator that
-        takes raw texts.
+        takes raw texts; with a keyword ``task`` when it serves several kinds of task.
     cost : str
         Short note on fit time and model size, for choosing what to run.
     baseline : bool
         A dummy baseline: fitted beside every comparison, never recommended.
     tasks : tuple of str
-        The tasks it serves (``binary``, ``multiclass``; ``multilabel``, ``regression`` next).
+        The tasks it serves (of ``binary``, ``multiclass``, ``multilabel``, ``regression``);
+        the first is what :meth:`make` builds when no task is given.
     strategies : tuple of str
         The tuning strategies it supports (``search``: scikit-learn random then grid search
         over :attr:`search_space`; ``fasttext-autotune``: fastText's own autotune).
@@ -73,43 +83,82 @@ class ModelSpec:
     def serves(self, task: str) -> bool:
         return task in self.tasks
 
+    def task_for(self, task: str | None = None) -> str:
+        """``task``, checked against :attr:`tasks` (None: the first of them).
+
+        Raises
+        ------
+        ConfigError
+            For an unknown task name, or one this pipeline does not serve (the message
+            names the tasks it serves and the pipelines that serve the one asked for).
+        """
+        if task is None:
+            return self.tasks[0]
+        if task not in TASKS:
+            raise ConfigError(f"unknown task {task!r}; tasks are: {', '.join(TASKS)}")
+        if task not in self.tasks:
+            others = [spec.name for spec in list_specs() if spec.serves(task)]
+            raise ConfigError(
+                f"model {self.name!r} serves {', '.join(self.tasks)}, not {task}; pipelines for {task}: "
+                f"{', '.join(others) if others else 'none'} (see `textml pipelines list --task {task}`)")
+        return task
+
     @property
     def search_space(self) -> dict[str, Any]:
-        """Pipeline parameter name -> list of values or scipy.stats distribution.
+        """The search space for the first of :attr:`tasks` (see :meth:`search_space_for`)."""
+        return self.search_space_for(None)
 
-        Usable as ``param_distributions`` of ``RandomizedSearchCV`` on ``self.make()``.
-        Built on each access (a fresh dict; distributions are created lazily so the
-        registry stays cheap to import).
+    def search_space_for(self, task: str | None = None) -> dict[str, Any]:
+        """Pipeline parameter name -> list of values or scipy.stats distribution, for ``task``.
+
+        Usable as ``param_distributions`` of ``RandomizedSearchCV`` on ``self.make(task=task)``.
+        Built on each call (a fresh dict; distributions are created lazily so the registry
+        stays cheap to import).
         """
         space = self.search_space_factory
-        return dict(space() if callable(space) else space)
+        if not callable(space):
+            return dict(space)
+        if _takes_task(space):
+            return dict(space(task=self.task_for(task)))
+        self.task_for(task)
+        return dict(space())
 
     @property
     def options(self) -> dict[str, Any]:
-        """The factory's keyword options (besides ``seed``) and their defaults."""
+        """The factory's user options (besides ``seed`` and ``task``) and their defaults."""
         params = inspect.signature(self.factory).parameters
         return {
             name: p.default
             for name, p in params.items()
-            if name != "seed" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+            if name not in ("seed", "task") and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
         }
 
-    def make(self, seed: int = 0, **options) -> Any:
+    def make(self, seed: int = 0, task: str | None = None, **options) -> Any:
         """Build a fresh, unfitted estimator.
 
         Parameters
         ----------
         seed : int, default=0
             Seed for every random step of the pipeline.
+        task : str or None, default=None
+            The task to build it for (one of :attr:`tasks`); None: the first of them.
+            Multi-label estimators take label tuples or a 0/1 indicator matrix and
+            predict an indicator matrix; regression estimators predict floats.
         **options
             Factory options (see :attr:`options`).
 
         Returns
         -------
         estimator : scikit-learn estimator
+
+        Raises
+        ------
+        ConfigError
+            A bad seed, an unknown option, or a task the pipeline does not serve.
         """
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise ConfigError(f"seed must be a non-negative integer, got {seed!r}")
+        task = self.task_for(task)
         known = self.options
         accepts_any = any(
             p.kind is p.VAR_KEYWORD for p in inspect.signature(self.factory).parameters.values()
@@ -122,7 +171,15 @@ class ModelSpec:
                 f"its options are: {listed}. Tune other hyperparameters with "
                 f"estimator.set_params(...) using the names in its search space."
             )
+        if _takes_task(self.factory):
+            return self.factory(seed=seed, task=task, **options)
         return self.factory(seed=seed, **options)
+
+
+def _takes_task(function: Callable[..., Any]) -> bool:
+    params = inspect.signature(function).parameters
+    return "task" in params and params["task"].kind in (inspect.Parameter.KEYWORD_ONLY,
+                                                        inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
 def register_model(
@@ -151,7 +208,8 @@ def register_model(
     baseline : bool, default=False
         A dummy baseline (fitted beside every comparison, never recommended).
     tasks : tuple of str, default=("binary", "multiclass")
-        The tasks the pipeline serves.
+        The tasks the pipeline serves, its default first. A factory serving tasks that need
+        different estimators (e.g. single- and multi-label) takes a keyword ``task``.
     strategies : tuple of str, optional
         Tuning strategies it supports; default ``("search",)`` when it has a search space,
         else none.
@@ -172,6 +230,11 @@ def register_model(
     if unknown:
         raise ConfigError(f"model {name!r}: unknown tuning strategy {', '.join(unknown)}; "
                           f"known: {', '.join(STRATEGIES)}")
+
+    unknown = [task for task in tasks if task not in TASKS]
+    if unknown or not tasks:
+        raise ConfigError(f"model {name!r}: unknown task {', '.join(map(repr, unknown)) or '(none given)'}; "
+                          f"tasks are: {', '.join(TASKS)}")
 
     def decorator(factory: Callable[..., Any]) -> Callable[..., Any]:
         params = inspect.signature(factory).parameters
@@ -275,14 +338,22 @@ def get_spec(name: str) -> ModelSpec:
         return _REGISTRY[name]
     except (KeyError, TypeError):
         names = list(_REGISTRY)
-        close = difflib.get_close_matches(str(name), names, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        close = _closest(str(name), names)
+        hint = f" Did you mean {close!r}?" if close else ""
         raise ConfigError(
             f"unknown model {name!r}.{hint} Known models: {', '.join(names)}"
         ) from None
 
 
-def make_model(name: str, seed: int = 0, **options) -> Any:
+def _closest(name: str, names: list[str]) -> str | None:
+    """The most similar of ``names`` (as difflib's close matches, cutoff 0.6), the first
+    registered on a tie: ``bow-svn`` is one letter from ``bow-svm`` and from ``bow-svr``."""
+    ratio = {other: difflib.SequenceMatcher(None, name, other).ratio() for other in names}
+    best = max(names, key=ratio.__getitem__, default=None)
+    return best if best is not None and ratio[best] >= 0.6 else None
+
+
+def make_model(name: str, seed: int = 0, task: str | None = None, **options) -> Any:
     """Build the unfitted estimator registered as ``name``.
 
     Parameters
@@ -291,6 +362,9 @@ def make_model(name: str, seed: int = 0, **options) -> Any:
         Registry name (see :func:`model_names`).
     seed : int, default=0
         Seed for every random step.
+    task : str or None, default=None
+        ``binary``, ``multiclass``, ``multilabel`` or ``regression`` (one the pipeline
+        serves); None: the pipeline's first task.
     **options
         Factory options, e.g. ``spacy_lang="en"`` for the bag-of-words models.
 
@@ -298,7 +372,7 @@ def make_model(name: str, seed: int = 0, **options) -> Any:
     -------
     estimator : scikit-learn estimator taking raw texts
     """
-    return get_spec(name).make(seed=seed, **options)
+    return get_spec(name).make(seed=seed, task=task, **options)
 
 
 def list_specs() -> list[ModelSpec]:

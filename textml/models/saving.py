@@ -60,8 +60,11 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "sklearn.tree._tree.Tree",
     "sklearn.feature_selection._univariate_selection.chi2",  # SelectKBest(chi2): a function reference
     "textml.models.fasttext.FastTextClassifier",
-    "textml.models.calibration.CalibratedPipeline",
-    "textml.models.textcat.SpacyTextClassifier",  # its state: plain data and nlp.to_bytes()  # the SVM pipelines: steps + a fitted temperature
+    "textml.models.calibration.CalibratedPipeline",  # the SVM pipelines: steps + a fitted temperature
+    "textml.models.textcat.SpacyTextClassifier",  # its state: plain data and nlp.to_bytes()
+    "textml.models.multilabel.MultiLabelPipeline",  # tags: steps + label names, thresholds, a sigmoid
+    "textml.models.multilabel.LabelFrequencyClassifier",  # tag baselines: label names and frequencies
+    "textml.models.fasttext.FastTextSentenceVectorizer",  # its fastText model is a native part
     "textml.models.embeddings.Word2VecVectorizer",
     "textml.models.embeddings.FastTextVectorizer",
     "textml.models.embeddings.PretrainedVectorizer",

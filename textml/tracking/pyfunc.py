@@ -17,8 +17,9 @@ public index, and naming it there would let an unrelated package of that name be
 
 Input: a DataFrame with a ``text`` column (also: a list of strings, a Series, or
 ``{"text": [...]}``). Output: a DataFrame, one row per text, with ``label`` (what the
-pipeline's ``predict`` gives) and one ``prob_<class>`` column per class in the order of
-``classes_``: :func:`textml.evaluation.metrics.class_probabilities`, the same numbers
+pipeline's ``predict`` gives; for a multi-label model the list of its labels) and one
+``prob_<class>`` column per class in the order of ``classes_`` (a regression model gives
+one ``value`` column instead): :func:`textml.evaluation.metrics.class_probabilities`, the same numbers
 ``textml predict`` writes (the linear SVMs' are temperature-calibrated; how they are made is
 recorded in the MLmodel metadata as ``probabilities``).
 """
@@ -39,6 +40,7 @@ from textml.exceptions import ConfigError
 LOADER_MODULE = "textml.tracking.pyfunc"
 TEXT_COLUMN = "text"
 LABEL_COLUMN = "label"
+VALUE_COLUMN = "value"  # a regression model's prediction
 PROB_PREFIX = "prob_"
 DEFAULT_EXAMPLE = ("an example text",)
 EXAMPLE_ROWS = 3
@@ -89,25 +91,36 @@ def texts_from_input(model_input) -> list[str]:
     return texts
 
 
-def predict_frame(model, texts: Sequence[str]):
-    """``label`` and ``prob_<class>`` columns for ``texts`` (the pyfunc's output)."""
+def predict_frame(model, texts: Sequence[str], task: str | None = None):
+    """The pyfunc's output for ``texts``, one row per text (``task``: the model's, by default
+    read from the model itself; see :func:`textml.evaluation.targets.model_task`).
+
+    Single-label: ``label`` and one ``prob_<class>`` column per class. Multi-label: ``label``
+    is the list of predicted labels, then one ``prob_<label>`` per label (each in [0, 1], not
+    summing to 1). Regression: ``value``. Columns are built at once, so 10,000 classes make
+    one frame, not 10,000 inserts.
+    """
     import pandas as pd
 
+    from textml.data.dataset import MULTILABEL, REGRESSION
     from textml.evaluation.metrics import class_probabilities
+    from textml.evaluation.targets import model_task, predict_labels
 
+    task = task or model_task(model)
     texts = list(texts)
+    if task == REGRESSION:
+        values = predict_labels(model, texts, task) if texts else np.zeros(0)
+        return pd.DataFrame({VALUE_COLUMN: pd.Series(values, dtype=float)})
     classes = [str(c) for c in getattr(model, "classes_", [])]
-    if not texts:
-        frame = pd.DataFrame({LABEL_COLUMN: pd.Series([], dtype=object)})
-        for c in classes:
-            frame[PROB_PREFIX + c] = pd.Series([], dtype=float)
-        return frame
-    labels = [str(label) for label in model.predict(texts)]
-    probs = class_probabilities(model, texts)
-    frame = pd.DataFrame({LABEL_COLUMN: pd.Series(labels, dtype=object)})
-    for j, c in enumerate(classes):
-        frame[PROB_PREFIX + c] = probs[:, j].astype(float)
-    return frame
+    if texts:
+        predicted = predict_labels(model, texts, task)
+        labels = [list(p) for p in predicted] if task == MULTILABEL else [str(p) for p in predicted]
+        probs = class_probabilities(model, texts)
+    else:
+        labels, probs = [], np.zeros((0, len(classes)))
+    columns = {LABEL_COLUMN: pd.Series(labels, dtype=object)}
+    columns.update({PROB_PREFIX + c: pd.Series(probs[:, j], dtype=float) for j, c in enumerate(classes)})
+    return pd.DataFrame(columns)
 
 
 class TextmlPyfunc:
@@ -118,7 +131,9 @@ class TextmlPyfunc:
         self.info = info
 
     def predict(self, model_input, params=None):
-        return predict_frame(self.model, texts_from_input(model_input))
+        from textml.evaluation.targets import model_task
+
+        return predict_frame(self.model, texts_from_input(model_input), model_task(self.model, self.info))
 
     def get_raw_model(self):
         return self.model
@@ -165,14 +180,21 @@ def _pyfunc_arguments(model, info: dict, example_texts: Sequence[str] | None):
     import pandas as pd
     from mlflow.models import infer_signature
 
+    from textml.data.dataset import MULTILABEL, REGRESSION
     from textml.evaluation.metrics import probability_source, require_probabilities
+    from textml.evaluation.targets import model_task
     from textml.models.saving import INFO_FILE, MLFLOW_DATA_DIR, STORAGE_KEY, save_model
 
-    require_probabilities(model)  # before anything is written: the pyfunc's output needs them
+    task = model_task(model, info)
+    if task != REGRESSION:
+        require_probabilities(model)  # before anything is written: the pyfunc's output needs them
     logging.getLogger("mlflow").setLevel(logging.WARNING)  # "Validating input example ..." is noise here
     texts = [str(t) for t in (example_texts or DEFAULT_EXAMPLE)][:EXAMPLE_ROWS] or list(DEFAULT_EXAMPLE)
     example = pd.DataFrame({TEXT_COLUMN: pd.Series(texts, dtype=object)})
-    signature = infer_signature(example, predict_frame(model, texts))
+    signature = infer_signature(example, predict_frame(model, texts, task))
+    output = {REGRESSION: f"{VALUE_COLUMN} (the predicted number)",
+              MULTILABEL: f"{LABEL_COLUMN} (a list of labels), then {PROB_PREFIX}<label> per label"}.get(
+        task, f"{LABEL_COLUMN}, then {PROB_PREFIX}<class> per class")
     with tempfile.TemporaryDirectory(prefix="textml-pyfunc-") as tmp:
         data = save_model(model, Path(tmp) / MLFLOW_DATA_DIR, info)
         storage = json.loads((data / INFO_FILE).read_text(encoding="utf-8"))[STORAGE_KEY]
@@ -189,9 +211,10 @@ def _pyfunc_arguments(model, info: dict, example_texts: Sequence[str] | None):
                     "classes": [str(c) for c in getattr(model, "classes_", [])],
                     "primary_metric": info.get("primary_metric"),
                     "positive_class": info.get("positive_class"),
-                    "probabilities": probability_source(model),
+                    "task": task,
+                    "probabilities": probability_source(model) if task != REGRESSION else None,
                     "format": storage["format"],
-                    "output": f"{LABEL_COLUMN}, then {PROB_PREFIX}<class> per class",
+                    "output": output,
                 }
             },
         ), data
