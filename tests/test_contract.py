@@ -156,3 +156,12 @@ def test_data_edge_cases_are_decided(tmp_path, store):
 
     doc = json.loads(report.stdout)
     assert doc["missing_labels"] == 3 and set(doc["classes"]) == {"a", "b"}
+
+
+def test_an_output_may_not_be_an_input_even_with_force(tmp_path):
+    source = tmp_path / "train.csv"
+    source.write_text("id,text,label\n1,red shoe,a\n2,blue shoe,b\n")
+    before = source.read_bytes()
+    env_free = ("annotate", "pull", "--project", "p", "--url", "http://127.0.0.1:9", "--api-key", "x")
+    refused(*env_free, "--merge-into", source, "--out", source, "--force", says="--out would overwrite")
+    assert source.read_bytes() == before

@@ -196,3 +196,25 @@ def test_compare_by_roc_auc_ranks_and_recommends_by_it(binary_split_dir, trackin
     assert outcome.recommended == recommend(outcome.results, "roc_auc", 1.0, outcome.baselines)
     trained = next(r for r in outcome.results if r.name == "bow-svm")
     assert "roc_pr.png" in artifacts(tracking_uri, trained.run_id, "plots")
+
+
+def test_multilabel_label_issues_find_planted_wrong_tags(tmp_path, tracking_uri):
+    split = write_tag_split(tmp_path / "split", n_train=400, n_dev=100, n_test=20)
+    rows = [json.loads(line) for line in (split / "train.jsonl").read_text().splitlines()]
+    planted = set()
+    for row in rows[:400:10]:  # 40 rows get tags that have nothing to do with their words
+        row["labels"] = sorted({"audio", "graphics", "network", "devel", "games", "docs"} - set(row["labels"]))[:2]
+        planted.add(row["id"])
+    (split / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    report = find_errors(spec("errors", split, tracking_uri, model="bow-nb", label_issues=True, size=40))
+    found = {row["id"] for row in report.rows}
+    assert len(found & planted) >= 30, (len(found & planted), len(found))
+
+
+def test_multilabel_diagnose_and_tune(tag_split, tracking_uri):
+    found = diagnose(spec("diagnose", tag_split, tracking_uri, model="bow-nb"))
+    assert found.choice.name == "micro_f1" and found.dev_score > found.dummy_dev_score
+    assert found.overfit["passed"] and "one-vs-rest" in found.overfit["model"]
+    tuned = tune(spec("tune", tag_split, tracking_uri, model="bow-nb", n_iter=2, top_k=1))
+    assert tuned.best.dev["micro_f1"] >= tuned.default_score - 1e-12
+    assert all(not name.startswith("clf__C") for t in tuned.trials for name in t.params)

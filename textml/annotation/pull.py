@@ -198,6 +198,9 @@ def pull_project(
                               f"another name")
         if detect_format(merged) != split_fmt:
             raise ConfigError(f"--merge-out {merged.name} must have the same format as {merge_into.name} ({split_fmt})")
+        if out.resolve() == merge_into.resolve():
+            raise ConfigError(f"--out would overwrite {merge_into}, the file to merge into (it stays untouched, "
+                              f"even with --force); write the pulled labels to another file")
         if len({out.resolve(), merged.resolve(), changes_path.resolve()}) < 3:
             raise ConfigError("--out, the merged file and its change log must be different files")
         for path in (merged, changes_path):

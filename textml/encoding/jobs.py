@@ -144,9 +144,11 @@ def _check_input(input, kind: str) -> Path:
     from textml.data.formats import check_exists
 
     input = Path(input)
+    if not input.exists():
+        raise DataError(f"input file not found: {input}")
     if input.is_dir():
         raise DataError(f"{input} is a folder; pass the file to {kind}")
-    check_exists(input)
+    check_exists(input)  # a pipe or a device
     return input
 
 

@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, c
 
 from textml.data.formats import FASTTEXT_PREFIX, decode_label, encode_label, fasttext_lines, fasttext_text
 from textml.exceptions import ConfigError, DataError
+from textml.models.loading import load_native
 from textml.text.tokenize import UNSPACED_SCRIPTS
 from textml.text.validation import check_texts
 
@@ -604,15 +605,6 @@ def _train_unsupervised(path: str, **args):
     fasttext_pybind.train(model.f, built)
     model.set_args(model.f.getArgs())
     return model
-
-
-def load_native(path: Path):
-    import fasttext
-
-    try:
-        return fasttext.load_model(str(path))
-    except ValueError as exc:
-        raise DataError(f"{path} is not a fastText model ({exc}); check the file") from None
 
 
 def _native_bytes(model) -> bytes:
