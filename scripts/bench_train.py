@@ -166,21 +166,24 @@ def main() -> None:
         bare.append(bare_fasttext_fit(texts, labels, ft_params))
     print(f"fasttext  textml {min(ours):7.2f}s   bare fastText {min(bare):7.2f}s   ratio {min(ours) / min(bare):.3f}")
 
-    ours, bare = [], []
+    # bow-svm's fit alone, its bare scikit-learn twin, and whole `textml train` processes, interleaved
+    # so machine noise hits all three alike. The process fits while it opens MLflow in a thread, so
+    # the fit it reports is slower than a fit alone: the overhead is measured against the fit alone.
+    env = dict(os.environ, MLFLOW_TRACKING_URI=f"sqlite:///{work / 'mlflow.db'}")
+    subprocess.run([sys.executable, "-c", "from textml.tracking import Tracker; Tracker('bench-warmup')"],
+                   env=env, check=True)  # the store's schema migrations are a one-off, not train's cost
+    ours, bare, walls, fits = [], [], [], []
     for _ in range(args.repeats):
         ours.append(timed_fit(make_model("bow-svm"), texts, labels))
         bare.append(timed_fit(bare_sklearn_pipeline(make_model("bow-svm")), texts, labels))
-    print(f"bow-svm   textml {min(ours):7.2f}s   bare sklearn  {min(bare):7.2f}s   ratio {min(ours) / min(bare):.3f}")
-
-    env = dict(os.environ, MLFLOW_TRACKING_URI=f"sqlite:///{work / 'mlflow.db'}")
-    walls, fits = [], []
-    for _ in range(args.repeats):
         wall, doc = timed_textml(["train", str(work / "split"), "--model", "bow-svm", "--json"], env)
         walls.append(wall)
         fits.append(doc["fit_seconds"])
-    wall, fit = min(walls), min(fits)
+    print(f"bow-svm   textml {min(ours):7.2f}s   bare sklearn  {min(bare):7.2f}s   ratio {min(ours) / min(bare):.3f}"
+          f"   (the bare pipeline has no calibration step)")
+    wall, fit, inside = min(walls), min(ours), min(fits)
     print(f"train bow-svm  whole process {wall:7.2f}s   fit alone {fit:7.2f}s   overhead {wall - fit:5.2f}s "
-          f"(goal <= 5 s)   ratio {wall / fit:.2f}")
+          f"(goal <= 5 s)   ratio {wall / fit:.2f}   (fit inside the process {inside:.2f}s)")
 
     if not args.skip_compare:
         wall, doc = timed_textml(["compare", str(work / "split"), "--json", "--out", str(work / "report")], env)

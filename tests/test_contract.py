@@ -62,6 +62,7 @@ def fifo(tmp_path):
     ("data", "split", "{fifo}", "--out", "{tmp}/out"),
     ("train", "--train", "{fifo}", "--dev", "{fifo}", "--model", "bow-nb"),
     ("compare", "--train", "{fifo}", "--dev", "{fifo}"),
+    ("train", "--config", "{fifo}"),
 ])
 def test_a_named_pipe_is_refused_not_waited_on(command, fifo, tmp_path, store):
     args = [part.format(fifo=fifo, tmp=tmp_path) for part in command]

@@ -56,6 +56,49 @@ def test_candidates_keep_the_best_one_per_near_duplicate_in_bounded_memory():
     assert pool.dropped == 2  # the two other spellings of the mug
 
 
+@pytest.mark.parametrize("capacity", [1, 7, 40, 500])
+def test_candidates_keep_and_count_the_same_however_the_pool_is_cut(capacity):
+    """Chunks in order (the local stream) or partitions merged (the Spark engine): the same rows,
+    in the same order, and the same count of near-duplicates left out."""
+    rng = np.random.default_rng(capacity)
+    n = 400
+    values = rng.integers(0, 60, n) / 60.0  # many ties
+    keys = [f"k{k}" for k in rng.integers(0, 150, n)]
+    rows = list(range(n))
+
+    def stream(chunk):
+        pool = Candidates(capacity)
+        for start in range(0, n, chunk):
+            part = slice(start, start + chunk)
+            worth = np.flatnonzero(pool.could_enter(values[part])) + start
+            pool.offer(values[worth], [keys[i] for i in worth], [rows[i] for i in worth], worth)
+        return pool
+
+    whole = Candidates(capacity)
+    whole.offer(values, keys, rows, range(n))
+    expected = (whole.best(), whole.dropped)
+    assert (stream(1).best(), stream(1).dropped) == expected
+    assert (stream(33).best(), stream(33).dropped) == expected
+    merged = Candidates(capacity)  # three "partitions", each with its own candidates, merged last first
+    parts = [slice(0, 150), slice(150, 151), slice(151, n)]
+    for part in reversed(parts):
+        local = Candidates(capacity)
+        index = np.arange(n)[part]
+        local.offer(values[part], [keys[i] for i in index], [rows[i] for i in index], index)
+        merged.offer(local.values, local.keys, local.rows, local.order)
+        merged.note_dropped(local.dup_values, local.dup_order)
+    assert (merged.best(), merged.dropped) == expected
+
+
+def test_random_values_are_per_text_and_seed():
+    from textml.annotation.selection import random_values
+
+    first = random_values(["red mug", "blue kettle", "red mug"], seed=3)
+    assert first[0] == first[2] and 0 <= first.min() and first.max() < 1
+    assert list(random_values(["blue kettle"], seed=3)) == [first[1]]
+    assert random_values(["red mug"], seed=4)[0] != first[0]
+
+
 def test_k_center_spreads_picks_over_groups_that_uncertainty_alone_would_not():
     texts = [f"usb charging cable {n} m" for n in range(6)] + ["wooden chess set", "garden hose reel"]
     weights = np.array([0.9, 0.89, 0.88, 0.87, 0.86, 0.85, 0.5, 0.4])

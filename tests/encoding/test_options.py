@@ -24,6 +24,7 @@ def never_read(tmp_path):
     (["--master", "local[2]"], "--master local[2] applies to --engine spark only"),
     (["--engine", "spark", "-j", "2"], "--n-jobs applies to the local engine"),
     (["--engine", "spark", "--resume"], "--resume applies to the local engine"),
+    (["--engine", "spark", "--master", "bogus"], "--master 'bogus' is not a Spark master URL"),
 ])
 def test_meaningless_options_are_refused_before_any_work(tmp_path, textml, never_read, command, args, message):
     data, model = never_read

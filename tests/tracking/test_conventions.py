@@ -24,3 +24,20 @@ def test_a_callers_store_and_active_run_are_respected(products_split_dir, tmp_pa
     assert run.data.tags["mlflow.parentRunId"] == outer.info.run_id
     assert client.get_experiment(run.info.experiment_id).name == "callers-experiment"
     assert result.spec.tracking.uri == store
+
+
+def test_a_train_whose_fit_fails_leaves_no_run_behind(tmp_path):
+    # the store opens in a thread while the model fits; the run itself opens only after the fit
+    import pytest
+
+    from textml.exceptions import DataError
+
+    rows = ["text,label"] + [f"{'! ? +' if i % 2 else '# $ %'},{'a' if i % 2 else 'b'}" for i in range(40)]
+    (tmp_path / "train.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "dev.csv").write_text("\n".join(rows[:11]) + "\n", encoding="utf-8")
+    store = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    spec = RunSpec.create("train", tmp_path, model="bow-svm", tracking_uri=store, experiment="wordless")
+    with pytest.raises(DataError, match="no training text has a word"):
+        train(spec)
+    experiment = MlflowClient(store).get_experiment_by_name("wordless")
+    assert experiment is None or not MlflowClient(store).search_runs([experiment.experiment_id])

@@ -11,7 +11,7 @@ least-confidence    ``1 - max p``                               mean over labels
 margin              ``1 - (p_top1 - p_top2)``                   mean of ``1 - |2 p_l - 1|``
 entropy             ``-sum p log p`` (natural log)              mean binary entropy
 diverse             entropy, then k-center greedy (below)       the same
-random              a seeded uniform draw (the control)         the same
+random              a seeded draw per text (the control)        the same
 ==================  ==========================================  ===========================
 
 Multi-label models give one independent probability per label, so a row's uncertainty is the
@@ -25,7 +25,14 @@ candidates): start from the most uncertain, then repeatedly take the candidate f
 (cosine distance) from every pick so far, breaking near-ties towards the more uncertain.
 
 :class:`Candidates` keeps the best ``capacity`` rows seen so far, one per near-duplicate key,
-so a pool of millions is ranked in memory bounded by ``capacity`` plus one chunk.
+so a pool of millions is ranked in memory bounded by ``capacity`` plus one chunk. What it keeps
+does not depend on how the pool is cut: the best row of each key, the ``capacity`` best keys
+(ties to the earlier row). So the Spark engine (a ``Candidates`` per partition, then one over
+their union) keeps what the local stream does.
+
+**random** draws each text's value from a hash of the seed and the text
+(:func:`random_values`), not from the row's place in the stream, so the draw is the same on
+either engine and whatever the chunk size.
 """
 
 from __future__ import annotations
@@ -111,6 +118,14 @@ def predictions(probabilities: np.ndarray, classes: Sequence, multilabel: bool =
     return [classes[i] for i in top], p[np.arange(len(p)), top]
 
 
+def random_values(texts: Sequence[str], seed: int = 0) -> np.ndarray:
+    """The random strategy's value of each text, in [0, 1): a hash of the seed and the text, so
+    a text draws the same value wherever and in whatever order it is read."""
+    prefix = f"{int(seed)}\x00".encode()
+    return np.asarray([int.from_bytes(hashlib.blake2b(prefix + str(t).encode("utf-8"), digest_size=8).digest(),
+                                      "big") / 2.0 ** 64 for t in texts], dtype=np.float64)
+
+
 def normal_words(text: str) -> str:
     """The text as a near-duplicate sees it: lower-case words, each once, sorted."""
     return " ".join(sorted(set(_WORD.findall(str(text).lower()))))
@@ -124,8 +139,10 @@ def near_key(text: str) -> str:
 class Candidates:
     """The ``capacity`` rows with the highest values seen so far, one per key.
 
-    ``offer`` takes a chunk's values, keys and row payloads; ties keep the earlier row, so
-    the result does not depend on the chunk size. Memory: ``capacity`` rows plus one chunk.
+    ``offer`` takes a chunk's values, keys and row payloads; ties keep the earlier row (lower
+    ``order``), so the result does not depend on the chunk size or on the order chunks come in.
+    Memory: ``capacity`` rows plus one chunk, plus the (value, order) of near-duplicates that
+    still rank above the worst kept row (``dropped`` counts them).
     """
 
     def __init__(self, capacity: int):
@@ -137,7 +154,15 @@ class Candidates:
         self.keys: list[str] = []
         self.rows: list = []
         self.seen = 0  # rows offered
-        self.dropped = 0  # offered rows that were near-duplicates of a better (or earlier) one
+        # near-duplicates of a better row, as (value, order), kept while they rank above the worst
+        # kept row: their count is the same however the pool was cut (chunks, partitions)
+        self.dup_values = np.zeros(0)
+        self.dup_order = np.zeros(0, dtype=np.int64)
+
+    @property
+    def dropped(self) -> int:
+        """Rows left out for a better near-duplicate that rank above the worst kept row."""
+        return len(self.dup_values)
 
     @property
     def floor(self) -> float:
@@ -145,7 +170,8 @@ class Candidates:
         return float(self.values.min()) if len(self.values) >= self.capacity else -np.inf
 
     def could_enter(self, values: np.ndarray) -> np.ndarray:
-        """Rows of a chunk worth looking at (their keys, exclusions): above the floor."""
+        """Rows of a chunk worth looking at (their keys, exclusions): above the floor. Only for
+        rows offered in pool order: a later row that ties the floor could not enter anyway."""
         return np.asarray(values) > self.floor
 
     def offer(self, values: Sequence[float], keys: Sequence[str], rows: Sequence, order: Sequence[int]) -> None:
@@ -156,19 +182,31 @@ class Candidates:
         order = np.concatenate([self.order, np.asarray(order, dtype=np.int64)])
         keys = self.keys + list(keys)
         rows = self.rows + list(rows)
-        self.dropped += len(keys) - len(set(keys))
         ranked = np.lexsort((order, -values))  # best value first, then earliest row
-        kept, taken = [], set()
+        kept, taken, dups = [], set(), []
         for i in ranked:
             if keys[i] in taken:
+                dups.append(i)
                 continue
+            if len(kept) == self.capacity:
+                break  # the rest rank below the worst kept row
             taken.add(keys[i])
             kept.append(i)
-            if len(kept) == self.capacity:
-                break
         self.values, self.order = values[kept], order[kept]
         self.keys = [keys[i] for i in kept]
         self.rows = [rows[i] for i in kept]
+        self.note_dropped(values[dups], order[dups])
+
+    def note_dropped(self, values: Sequence[float], order: Sequence[int]) -> None:
+        """Count near-duplicates left out elsewhere (another partition's ``Candidates``)."""
+        values = np.concatenate([self.dup_values, np.asarray(values, dtype=np.float64)])
+        order = np.concatenate([self.dup_order, np.asarray(order, dtype=np.int64)])
+        if len(self.values) >= self.capacity:  # full: only rows above the worst kept one count
+            worst = np.lexsort((self.order, -self.values))[-1]
+            value, last = self.values[worst], self.order[worst]
+            above = (values > value) | ((values == value) & (order < last))
+            values, order = values[above], order[above]
+        self.dup_values, self.dup_order = values, order
 
     def best(self) -> list[tuple[float, object]]:
         """(value, row), best first."""
@@ -234,7 +272,9 @@ def _cosine_distance(features, row: int) -> np.ndarray:
 def select(probabilities: np.ndarray, texts: Sequence[str], size: int, strategy: str, seed: int = 0,
            multilabel: bool = False, candidate_factor: int = CANDIDATE_FACTOR) -> list[int]:
     """Indices of the ``size`` rows to label next, in pick order, for rows held in memory (the
-    simulation in scripts/bench_active.py); ``annotate suggest`` does the same, streamed."""
+    simulation in scripts/bench_active.py); ``annotate suggest`` does the same, streamed (its
+    random draw is per text, :func:`random_values`; this one keeps the seeded generator the
+    benchmark's recorded curves came from)."""
     check_strategy(strategy)
     n = len(texts)
     if strategy == "random":

@@ -30,6 +30,23 @@ def connection_options(func):
     return wrapper
 
 
+def engine_options(func):
+    """--engine and --master, spelled as `textml encode|predict` spell them."""
+
+    @click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
+                  help="Where the pool is scored: local (streamed on this machine) or spark (Apache Spark, for a "
+                       "pool beyond one machine: Parquet, CSV or TSV; pip install 'textml[spark]'). Both pick the "
+                       "same texts.")
+    @click.option("--master", default=None,
+                  help="With --engine spark: the master URL, e.g. local[4] or spark://host:7077 (default: "
+                       "SPARK_REMOTE or Spark's config).")
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
 @click.group()
 def annotate() -> None:
     """Label Studio: push rows for (re-)annotation, pull curated labels back, pick what to label next
@@ -66,12 +83,13 @@ def annotate() -> None:
               help="With --select: labelled files whose texts are not picked again.")
 @click.option("--tracking-uri", envvar="MLFLOW_TRACKING_URI", default=None,
               help="With --select: MLflow tracking URI for the model reference [env MLFLOW_TRACKING_URI].")
+@engine_options
 @data_options
 @connection_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
 @quiet_option
 def push(file, project, model_version, key, pred_col, score_col, multilabel, labels_from, batch_size, select, size,
-         model_ref, exclude, tracking_uri, read, url, api_key, as_json, quiet) -> None:
+         model_ref, exclude, tracking_uri, engine, master, read, url, api_key, as_json, quiet) -> None:
     """Import the rows of FILE as tasks of a Label Studio project.
 
     Typically FILE is the eyeball set of `textml errors` (its predicted/prob_predicted
@@ -83,11 +101,14 @@ def push(file, project, model_version, key, pred_col, score_col, multilabel, lab
     from textml.annotation.push import push_file
 
     if select is not None:
-        _push_selection(file, project, select, size, model_ref, exclude, tracking_uri, batch_size, read, url,
-                        api_key, as_json, quiet)
+        _push_selection(file, project, select, size, model_ref, exclude, tracking_uri, batch_size, engine, master,
+                        read, url, api_key, as_json, quiet)
         return
     if size is not None or model_ref is not None:
         raise click.UsageError("--size and --model go with --select (push the texts a strategy picks from a pool)")
+    if engine != "local" or master is not None:
+        raise click.UsageError("--engine and --master go with --select (where the pool is scored); a plain push "
+                               "imports FILE as it is")
     report = push_file(file, project, url=url, api_key=api_key, model_version=model_version, key=key,
                        pred_col=pred_col or None, score_col=score_col or None, multilabel=multilabel,
                        labels_from=labels_from, batch_size=batch_size, progress=not (quiet or as_json), **read)
@@ -97,8 +118,8 @@ def push(file, project, model_version, key, pred_col, score_col, multilabel, lab
     _say_push(report, file)
 
 
-def _push_selection(pool, project, select, size, model_ref, exclude, tracking_uri, batch_size, read, url, api_key,
-                    as_json, quiet) -> None:
+def _push_selection(pool, project, select, size, model_ref, exclude, tracking_uri, batch_size, engine, master, read,
+                    url, api_key, as_json, quiet) -> None:
     from textml.annotation.suggest import push_selection
 
     if size is None or model_ref is None:
@@ -106,7 +127,7 @@ def _push_selection(pool, project, select, size, model_ref, exclude, tracking_ur
     say = (lambda m: None) if (quiet or as_json) else (lambda m: click.echo(m, err=True))
     picked, report = push_selection(pool, project, model_ref, size, select, url=url, api_key=api_key,
                                     exclude=exclude, tracking_uri=tracking_uri, batch_size=batch_size,
-                                    progress=None if (quiet or as_json) else say, **_pool_read(read))
+                                    engine=engine, master=master, progress=None if (quiet or as_json) else say, **_pool_read(read))
     if as_json:
         click.echo(json.dumps({"selection": picked.to_dict(), "push": report.to_dict()}, indent=2))
         return
@@ -203,7 +224,7 @@ STRATEGY_HELP = ("How to rank the pool: least-confidence, margin, entropy, diver
 
 
 @annotate.command()
-@click.argument("pool", type=click.Path(dir_okay=False, exists=True))
+@click.argument("pool", type=click.Path())
 @click.option("--model", "model_ref", required=True, metavar="MODEL",
               help="Model folder, run id, runs:/RUN_ID/model or models:/NAME@champion.")
 @click.option("--size", required=True, type=click.IntRange(min=1), help="How many texts to pick.")
@@ -220,25 +241,35 @@ STRATEGY_HELP = ("How to rank the pool: least-confidence, margin, entropy, diver
               help="MLflow tracking URI for run ids and models:/ references [env MLFLOW_TRACKING_URI].")
 @click.option("--trust-pickle", is_flag=True, help="Allow loading a pickled model (only models you made).")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@engine_options
 @data_options
 @connection_options
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON document.")
 @quiet_option
-def suggest(pool, model_ref, size, strategy, out, exclude, project, seed, tracking_uri, trust_pickle, force, read,
-            url, api_key, as_json, quiet) -> None:
+def suggest(pool, model_ref, size, strategy, out, exclude, project, seed, tracking_uri, trust_pickle, force, engine,
+            master, read, url, api_key, as_json, quiet) -> None:
     """Rank the unlabelled texts of POOL and write the SIZE to label next.
 
     The pool is streamed (bounded memory, any size). Texts already labelled (--exclude
     files, the --project's tasks) and near-duplicates of each other are not picked.
     Each row has the model's guess (predicted, prob_predicted: what `annotate push`
     attaches as the pre-annotation), the uncertainty, the rank and why it was picked.
+
+    With --engine spark, POOL (a Parquet, CSV or TSV file or folder, on any filesystem
+    Spark reads) is scored on Spark in one pass; the picks, their order and the counts
+    are the same as the local engine's, for every strategy.
+
+    \b
+      textml annotate suggest pool.csv --model model_dir --size 200 --out next.csv
+      textml annotate suggest hdfs:///pool.parquet --model models:/shop@champion --size 500 \\
+          --strategy diverse --out next.csv --engine spark --master yarn
     """
     from textml.annotation.suggest import suggest as run_suggest
 
     say = (lambda m: None) if (quiet or as_json) else (lambda m: click.echo(m, err=True))
     report = run_suggest(pool, model_ref, size, strategy, out, exclude=exclude, project=project, url=url,
                          api_key=api_key, seed=seed, tracking_uri=tracking_uri, trust_pickle=trust_pickle,
-                         force=force, progress=say, **_pool_read(read))
+                         force=force, engine=engine, master=master, progress=say, **_pool_read(read))
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
         return
@@ -257,7 +288,7 @@ def _say_suggest(report) -> None:
     where = f" to {report.out}" if report.out else ""
     click.echo(f"picked {_n(report.written, 'text')} of {report.pool_rows:,} with {report.strategy}{where} in "
                f"{report.seconds:.1f}s ({report.rows_per_second:,.0f} rows/s; model {report.model}"
-               f"{', multi-label' if report.multilabel else ''})")
+               f"{', multi-label' if report.multilabel else ''}{', on Spark' if report.engine == 'spark' else ''})")
     left = []
     if report.excluded_labelled:
         left.append(f"{report.excluded_labelled:,} already labelled")

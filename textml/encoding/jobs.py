@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numbers
 import os
+import re
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -102,6 +103,16 @@ def check_n_jobs(n_jobs) -> int:
     return int(n_jobs)
 
 
+MASTER_URL = re.compile(r"local(\[(\*|\d+)(,\d+)?\])?|local-cluster\[[\d, ]+\]|yarn|[a-z][a-z0-9+.-]*://\S+")
+
+
+def check_master(master: str | None) -> None:
+    """Refuse a --master that is no Spark master URL in one line, before a JVM is started."""
+    if master is not None and not MASTER_URL.fullmatch(master.strip()):
+        raise ConfigError(f"--master {master!r} is not a Spark master URL; use local[N], spark://HOST:PORT, yarn, "
+                          f"k8s://HOST:PORT or sc://HOST (Spark Connect)")
+
+
 def check_options(engine: str, n_jobs, resume: bool, force: bool, master, chunk_size) -> None:
     """Refuse meaningless or contradictory options in one line, before any model or file is read."""
     if engine not in ENGINES:
@@ -117,6 +128,7 @@ def check_options(engine: str, n_jobs, resume: bool, force: bool, master, chunk_
                               f"processes on this machine (set how many with --n-jobs), or add --engine spark")
         check_n_jobs(n_jobs)
         return
+    check_master(master)
     if resume:
         raise ConfigError("--resume applies to the local engine; Spark retries failed tasks itself "
                           "(run the job again to redo it)")

@@ -40,17 +40,34 @@ ROW = "_textml_row"
 _EXECUTOR_CACHE: dict = {}  # bundle name -> loaded worker, per executor Python process
 
 
-def _quiet_pandas_warning() -> None:
+
+def spark_job_error(exc: BaseException) -> DataError | None:
+    """A failure raised by Spark or Py4J as one textml line (the last line of its long report
+    that names an Error), or None for any other exception."""
+    if not type(exc).__module__.startswith(("pyspark", "py4j")):
+        return None
+    lines = str(exc).strip().splitlines()
+    detail = next((line for line in reversed(lines) if "Error" in line), lines[0] if lines else "")
+    return DataError(f"the Spark job failed: {detail[:500]}")
+
+def quiet_pandas_warning() -> None:
     warnings.filterwarnings("ignore", message=".*PySpark does not yet fully support pandas.*")
+
+
+def require_pyspark() -> None:
+    """The one-line refusal of the Spark engine without pyspark (as ``encode --engine spark``)."""
+    try:
+        import pyspark.sql  # noqa: F401
+    except ImportError:
+        raise ConfigError("the Spark engine needs pyspark: pip install 'textml[spark]'") from None
 
 
 def get_session(master: str | None = None):
     """The active Spark session, or a new one (``master``, SPARK_REMOTE or Spark's config)."""
-    _quiet_pandas_warning()
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError:
-        raise ConfigError("the Spark engine needs pyspark: pip install 'textml[spark]'") from None
+    quiet_pandas_warning()
+    require_pyspark()
+    from pyspark.sql import SparkSession
+
     active = SparkSession.getActiveSession()
     if active is not None:
         return active, False
@@ -72,7 +89,7 @@ def get_session(master: str | None = None):
 # --- shipping the model --------------------------------------------------------------------
 
 
-def _bundle(spec, folder: Path) -> tuple[Path, dict[str, str]]:
+def bundle_model(spec, folder: Path) -> tuple[Path, dict[str, str]]:
     """Zip the model's files into ``folder``; return the zip and original path -> name inside."""
     name = f"textml-model-{uuid.uuid4().hex[:12]}.zip"
     archive = folder / name
@@ -91,7 +108,7 @@ def _bundle(spec, folder: Path) -> tuple[Path, dict[str, str]]:
     return archive, mapping
 
 
-def _ship(session, archive: Path) -> None:
+def ship_archive(session, archive: Path) -> None:
     try:
         context = session.sparkContext
     except Exception:  # noqa: BLE001 - Spark Connect has no SparkContext
@@ -102,7 +119,7 @@ def _ship(session, archive: Path) -> None:
         session.addArtifacts(str(archive), file=True)
 
 
-def _executor_worker(spec, bundle: str | None, mapping: dict[str, str]):
+def executor_worker(spec, bundle: str | None, mapping: dict[str, str]):
     """Load the model once per executor Python worker (Spark reuses them across tasks)."""
     key = (bundle, spec)
     worker = _EXECUTOR_CACHE.get(key)
@@ -133,7 +150,7 @@ def _executor_worker(spec, bundle: str | None, mapping: dict[str, str]):
 # --- the job ------------------------------------------------------------------------------
 
 
-def _read(session, job: Job):
+def read_input(session, job: Job):
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType, StructField, StructType
 
@@ -232,7 +249,7 @@ def _batch_function(spec, bundle, mapping, kind: str, has_id: bool, layout):
         import pandas as pd
         import scipy.sparse as sp
 
-        worker = _executor_worker(spec, bundle, mapping)
+        worker = executor_worker(spec, bundle, mapping)
         for frame in batches:
             texts = frame["text"].tolist()
             ids = frame["id"].tolist() if has_id else [str(r) for r in frame[ROW].tolist()]
@@ -282,7 +299,7 @@ def run_spark(job: Job, force: bool = False, progress: bool = True, master: str 
     if job.fmt in ("csv", "tsv"):
         session.conf.set(pruning_key, "false")
     try:
-        df, has_id, corrupt = _read(session, job)
+        df, has_id, corrupt = read_input(session, job)
         df, total = _number_rows(df)
         bad = _bad_rows(df, corrupt)
         bad_rows = df.filter(bad)
@@ -302,8 +319,8 @@ def run_spark(job: Job, force: bool = False, progress: bool = True, master: str 
             df = df.filter(~bad)
         if corrupt:
             df = df.drop(corrupt)
-        archive, mapping = _bundle(job.spec, staging)
-        _ship(session, archive)
+        archive, mapping = bundle_model(job.spec, staging)
+        ship_archive(session, archive)
         function = _batch_function(job.spec, archive.name, mapping, job.kind, has_id,
                                    worker.layout if job.kind == "predict" else None)
         result = df.mapInPandas(function, _schema(job, worker))
@@ -328,11 +345,10 @@ def run_spark(job: Job, force: bool = False, progress: bool = True, master: str 
     except ConfigError:
         raise
     except Exception as exc:
-        if type(exc).__module__.startswith(("pyspark", "py4j")):
-            message = str(exc).strip().splitlines()
-            detail = next((line for line in reversed(message) if "Error" in line), message[0] if message else "")
-            raise DataError(f"the Spark job failed: {detail[:500]}") from exc
-        raise
+        error = spark_job_error(exc)
+        if error is None:
+            raise
+        raise error from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         if created:

@@ -187,7 +187,10 @@ def compare(spec: RunSpec, progress: Progress | None = None, out_dir: str | os.P
             raise TrainingError("every pipeline failed: " + "; ".join(f"{n}: {e}" for n, e in failures.items()))
         tunings = _tune_best(context, results, tune_top, budget, n_jobs, final, failures) if tune_top else []
         results += [t.tuned for t in tunings if t.tuned is not None]
-        results.sort(key=lambda r: choice.best_first(r.dev[choice.name]))
+        # ties keep the order the pipelines were named in, not the order workers finished in
+        position = {name: index for index, name in enumerate(names)}
+        results.sort(key=lambda r: (choice.best_first(r.dev[choice.name]), position.get(r.name, len(names)),
+                                    r.name))
         recommended = recommend(results, choice.name, tolerance, baselines, choice.greater_is_better)
         outcome = CompareResult(choice, results, recommended, parent_id, context.experiment_name,
                                 context.tracker.uri, failures, baselines, tunings)

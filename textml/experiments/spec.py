@@ -205,9 +205,16 @@ class RunSpec:
 
     @classmethod
     def read(cls, path: str | os.PathLike) -> RunSpec:
+        from textml.data.textfiles import check_exists
+        from textml.exceptions import DataError
+
         path = Path(path)
-        if not path.is_file():
+        if not path.exists():
             raise ConfigError(f"config file not found: {path}; write one with `textml <command> ... --print-config > {path.name}`")
+        try:
+            check_exists(path)  # a folder, a named pipe or a device: refused without opening it
+        except DataError as exc:
+            raise ConfigError(f"config {exc}".replace("data file", "TOML file")) from None
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:

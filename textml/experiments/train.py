@@ -38,8 +38,11 @@ def train(spec: RunSpec, progress: Progress | None = None, out: str | os.PathLik
     model = context.make_model()  # a bad --param fails here, before any run is opened
     choice = context.choice
     context.say(f"{name}: fitting on {len(context.split.train):,} texts; primary metric {choice.name} ({choice.reason})")
+    # the run opens once the model is fitted and scored (a fit that fails leaves no run behind),
+    # so that opening a local store overlaps the fit
+    context.open_tracker_meanwhile()
+    result = fit_and_evaluate(context, name, model, final=final)
     with context.run(f"train {name}", model=name, tags=tags) as run_id:
-        result = fit_and_evaluate(context, name, model, final=final)
         result.run_id = run_id
         log_result(context, result)
     saved = save_model(result.model, out, model_info(result, context), force=force) if out is not None else None

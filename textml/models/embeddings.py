@@ -458,9 +458,12 @@ class PretrainedVectorizer(_PooledEmbeddings):
             raise ConfigError(f"limit must be None or a positive integer, got {self.limit!r}")
 
     def _word_vectors(self, docs):
+        from textml.data.textfiles import check_exists
+
         path = Path(self.path)
-        if not path.is_file():
+        if not path.exists():
             raise DataError(f"vectors file not found: {path}; check the path")
+        check_exists(path)  # a folder, a named pipe or a device: refused without opening it
         fmt = sniff_vector_format(path) if self.format == "auto" else self.format
         self.format_ = fmt
         return load_vectors(path, fmt, limit=self.limit)

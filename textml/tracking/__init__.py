@@ -49,6 +49,29 @@ def resolve_uri(uri: str | None = None) -> str:
     return f"sqlite:///{Path.cwd() / DEFAULT_DB}"
 
 
+def is_remote_uri(uri: str) -> bool:
+    """Whether the store is a server (reached over the network), not a file on this machine."""
+    return uri.split(":", 1)[0].lower() in {"http", "https", "databricks", "databricks-uc", "uc"}
+
+
+def warm_up_logging() -> None:
+    """Import what logging a model needs (MLflow's pyfunc flavour, skops, matplotlib's Agg
+    backend) and build MLflow's map of installed packages: ~2 s that
+    :meth:`RunContext.open_tracker_meanwhile` moves beside the fit."""
+    import mlflow.pyfunc  # noqa: F401
+    import skops.io  # noqa: F401
+
+    from textml.evaluation.plots import pyplot
+
+    pyplot()
+    # MLflow maps installed modules to packages on the first model it logs (0.9 s: it reads every
+    # installed distribution's file list) and caches the map; a private function, so a warm-up only
+    with contextlib.suppress(Exception):
+        from mlflow.utils.requirements_utils import _init_packages_to_modules_map
+
+        _init_packages_to_modules_map()
+
+
 def use_mlflow(uri: str | None = None):
     """The mlflow module, pointed at ``uri`` (see :func:`resolve_uri`), with quiet loggers and
     bounded HTTP retries."""
