@@ -164,12 +164,18 @@ class RunContext:
         return Tracker(self.experiment_name, self.spec.tracking.uri)
 
     _opening = None  # a Future of the Tracker being opened in a thread (open_tracker_meanwhile)
+    _open_at_fit = None  # the function that starts that thread, called by the next fit
 
     def open_tracker_meanwhile(self) -> None:
-        """Start opening the MLflow store in a thread, with the modules logging will need,
-        while the caller fits: importing MLflow, skops and matplotlib and opening a SQLite
-        store take ~3.5 s of a `train` (bow-svm on Debian: 8.2 s of overhead around a 5.4 s
-        fit), and the fit's solvers release the GIL, so the two share the second core.
+        """Open the MLflow store in a thread, with the modules logging will need, while the next
+        :meth:`fit` runs: importing MLflow, skops and matplotlib and opening a SQLite store take
+        ~3.5 s of a `train` (bow-svm on Debian: 8.2 s of overhead around a 5.4 s fit), and the
+        fit's solvers release the GIL, so the two share the second core.
+
+        The thread starts inside the fit's BLAS limit, after threadpoolctl's scan of the loaded
+        libraries: that scan calls back into Python while it holds the dynamic loader's lock, and
+        an import in another thread loads an extension (dlopen: the loader's lock) while it holds
+        the GIL, so the two deadlock (a `train` hung so in CI).
 
         Only for a store on this machine: a tracking server that is down must fail before a
         long fit, not after. Timings (:meth:`settle`) wait for the thread."""
@@ -178,8 +184,6 @@ class RunContext:
         if self._opening is not None or "tracker" in self.__dict__ or is_remote_uri(
                 resolve_uri(self.spec.tracking.uri)):
             return
-        import concurrent.futures
-
         experiment = self.experiment_name  # reads the split here, not in the thread
 
         def open_tracker():
@@ -189,9 +193,15 @@ class RunContext:
             warm_up_logging()
             return tracker
 
-        executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="textml-tracker")
-        self._opening = executor.submit(open_tracker)
-        executor.shutdown(wait=False)
+        def start() -> None:
+            import concurrent.futures
+
+            self._open_at_fit = None
+            executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="textml-tracker")
+            self._opening = executor.submit(open_tracker)
+            executor.shutdown(wait=False)
+
+        self._open_at_fit = start
 
     def settle(self) -> None:
         """Wait for background work (:meth:`open_tracker_meanwhile`) so that it does not share the
@@ -269,7 +279,8 @@ class RunContext:
         errors about the input turned into one-line textml errors."""
         if texts is None:
             texts, labels = self.split.train.texts, self.targets(self.split.train)
-        return fit_model(model, texts, labels, name or self.spec.model.name or type(model).__name__)
+        return fit_model(model, texts, labels, name or self.spec.model.name or type(model).__name__,
+                         when_limited=self._open_at_fit)
 
 
 # BLAS/OpenMP threads per fit, everywhere (train, compare's workers and its sequential path,
@@ -289,13 +300,15 @@ def blas_threads():
     return threadpool_limits(limits=BLAS_THREADS)
 
 
-def fit_model(model, texts, labels, name: str):
+def fit_model(model, texts, labels, name: str, when_limited: Callable[[], None] | None = None):
     """Fit (with :data:`BLAS_THREADS`), translating scikit-learn's and fastText's complaints
-    about the input."""
+    about the input. ``when_limited`` is called once the BLAS limit is set, before the fit."""
     from sklearn.utils._param_validation import InvalidParameterError
 
     try:
         with blas_threads():
+            if when_limited is not None:
+                when_limited()
             return model.fit(texts, labels)
     except TextmlError:
         raise
