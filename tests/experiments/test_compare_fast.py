@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -16,7 +17,7 @@ from mlflow.tracking import MlflowClient
 from tests.task_corpora import write_number_split
 from textml.exceptions import ConfigError
 from textml.experiments.compare import compare
-from textml.experiments.parallel import by_expected_cost
+from textml.experiments.parallel import Fitted, by_expected_cost, fit_in_workers
 from textml.experiments.spec import RunSpec
 
 # deterministic pipelines (fastText and gensim with one thread are seeded and repeatable;
@@ -69,6 +70,31 @@ def test_largest_expected_fit_goes_first():
     order = by_expected_cost(["dummy-prior", "bow-nb", "bow-svm", "bow-char-svm", "fasttext"])
     assert order[0] == "bow-char-svm" and order[-1] == "dummy-prior"
     assert order.index("bow-svm") < order.index("bow-nb")
+
+
+class RecordsWhereItIsUnpickled:
+    """Stands for a fitted model whose unpickling imports an extension (fastText's)."""
+
+    def __init__(self):
+        self.unpickled_in = None
+
+    def __setstate__(self, state):
+        import threading
+
+        self.unpickled_in = threading.current_thread().name
+
+
+def _send_a_model(spec, name, final):
+    return Fitted(name, result=RecordsWhereItIsUnpickled())
+
+
+def test_worker_results_are_unpickled_in_the_callers_thread(products_split_dir):
+    """Not in loky's manager thread: there a fastText model's import deadlocked with the main
+    thread's threadpoolctl scan (a compare hung in CI)."""
+    spec = make_spec(products_split_dir, None, "unused")
+    got = list(fit_in_workers(spec, ["bow-nb", "fasttext"], 2, job=_send_a_model))
+    assert sorted(f.name for f in got) == ["bow-nb", "fasttext"]
+    assert {f.result.unpickled_in for f in got} == {threading.current_thread().name}
 
 
 @pytest.fixture(scope="module")

@@ -175,7 +175,10 @@ class RunContext:
         The thread starts inside the fit's BLAS limit, after threadpoolctl's scan of the loaded
         libraries: that scan calls back into Python while it holds the dynamic loader's lock, and
         an import in another thread loads an extension (dlopen: the loader's lock) while it holds
-        the GIL, so the two deadlock (a `train` hung so in CI).
+        the GIL, so the two deadlock (a `train` hung so in CI). For the same reason the scan
+        scikit-learn makes once per process, when the thread's import of skops first needs it,
+        is made here first (:func:`scan_libraries_for_sklearn`): in the thread it would overlap
+        a fit that imports an extension (fastText's, spaCy's).
 
         Only for a store on this machine: a tracking server that is down must fail before a
         long fit, not after. Timings (:meth:`settle`) wait for the thread."""
@@ -197,6 +200,7 @@ class RunContext:
             import concurrent.futures
 
             self._open_at_fit = None
+            scan_libraries_for_sklearn()
             executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="textml-tracker")
             self._opening = executor.submit(open_tracker)
             executor.shutdown(wait=False)
@@ -298,6 +302,18 @@ def blas_threads():
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=BLAS_THREADS)
+
+
+def scan_libraries_for_sklearn() -> None:
+    """Make now, on this thread, the threadpoolctl scan of loaded libraries that scikit-learn
+    makes once per process and caches (importing skops, or ``sklearn.utils._testing``,
+    triggers it), so that it never runs in a thread beside imports (see
+    :meth:`RunContext.open_tracker_meanwhile`)."""
+    try:
+        from sklearn.utils.parallel import _get_threadpool_controller
+    except ImportError:  # a scikit-learn that does not cache it: nothing to make early
+        return
+    _get_threadpool_controller()
 
 
 def fit_model(model, texts, labels, name: str, when_limited: Callable[[], None] | None = None):

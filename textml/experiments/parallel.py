@@ -7,6 +7,13 @@ logs them (``runner.log_result``) as each result arrives, so the MLflow store is
 by one process and every child run is logged once, under the parent, exactly as the
 sequential path logs it. Logging one result overlaps the fits still running.
 
+A worker sends its :class:`Fitted` as pickled bytes, which the caller's thread unpickles:
+loky unpickles what a worker sends in its manager thread, and unpickling a model imports its
+modules (fastText's extension: a dlopen under the dynamic loader's lock, holding the GIL)
+while the main thread may be in threadpoolctl's library scan (a callback into Python under
+that lock: importing skops makes scikit-learn scan), and the two deadlock (a compare of
+fasttext and bow-nb hung so in CI, about one run in eight with scikit-learn 1.6).
+
 joblib's loky workers, not ``multiprocessing``: they start without re-importing the
 caller's ``__main__`` (a script or notebook calling ``textml.compare`` needs no
 ``if __name__ == "__main__"`` guard), a worker killed by the kernel (out of memory) is an
@@ -113,6 +120,13 @@ def fit_pipeline(spec, name: str, final: bool) -> Fitted:
         return Fitted(name, error=_portable(exc))
 
 
+def _pickled(job: Callable, *args) -> bytes:
+    """In a worker: ``job(*args)`` pickled, for the caller's thread to unpickle (see the module doc)."""
+    import pickle
+
+    return pickle.dumps(job(*args), protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def fit_in_workers(spec, names: Sequence[str], n_jobs: int, final: bool = False,
                    job: Callable = fit_pipeline) -> Iterator[Fitted]:
     """Fit ``names`` in ``n_jobs`` worker processes, submitted largest expected fit first,
@@ -120,6 +134,8 @@ def fit_in_workers(spec, names: Sequence[str], n_jobs: int, final: bool = False,
     threads per worker. A worker that dies
     makes every pipeline not yet reported a failure; an interrupt (or closing the iterator)
     terminates the workers before it propagates."""
+    import pickle
+
     from joblib import Parallel, delayed, parallel_config
     from joblib.externals.loky.process_executor import TerminatedWorkerError
 
@@ -128,9 +144,10 @@ def fit_in_workers(spec, names: Sequence[str], n_jobs: int, final: bool = False,
     with parallel_config(backend="loky", inner_max_num_threads=BLAS_THREADS):
         # batch_size=1: one pipeline per task, dispatched in ``order`` as workers free up
         tasks = Parallel(n_jobs=n_jobs, return_as="generator_unordered", batch_size=1, pre_dispatch="n_jobs")(
-            delayed(job)(spec, name, final) for name in order)
+            delayed(_pickled)(job, spec, name, final) for name in order)
         try:
-            for fitted in tasks:
+            for sent in tasks:
+                fitted = pickle.loads(sent)
                 done.add(fitted.name)
                 yield fitted
         except TerminatedWorkerError as exc:
