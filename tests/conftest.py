@@ -61,3 +61,18 @@ def logged_models(client, run_id: str) -> list[str]:
     found = client.search_logged_models(experiment_ids=[run.info.experiment_id],
                                         filter_string=f"source_run_id = '{run_id}'")
     return [model.name for model in found]
+
+
+@pytest.fixture(scope="session")
+def spark_session():
+    """One local[2] Spark session for every Spark test (starting one takes ~20 s); skipped
+    when pyspark is not installed. A session another test started is shared, not stopped."""
+    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'textml[spark]')")
+    from textml.encoding.spark import get_session
+
+    session, created = get_session("local[2]")
+    session.sparkContext.setLogLevel("ERROR")
+    session.conf.set("spark.sql.shuffle.partitions", "2")  # Spark's 200 are 200 tasks for a few rows
+    yield session
+    if created:
+        session.stop()

@@ -4,7 +4,6 @@ excluded texts and near-duplicates never picked; option errors in one line."""
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 
@@ -22,19 +21,11 @@ COUNTS = ("pool_rows", "scored", "blank", "excluded_labelled", "excluded_project
 
 
 @pytest.fixture(scope="module")
-def spark():
-    pytest.importorskip("pyspark")
-    from textml.encoding.spark import get_session
-
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    session, created = get_session("local[2]")
-    session.sparkContext.setLogLevel("ERROR")
+def spark(spark_session):
     # small splits: the pool is read as several partitions, each with its own candidates
-    session.conf.set("spark.sql.files.maxPartitionBytes", "24k")
-    yield session
-    session.conf.unset("spark.sql.files.maxPartitionBytes")
-    if created:
-        session.stop()
+    spark_session.conf.set("spark.sql.files.maxPartitionBytes", "24k")
+    yield spark_session
+    spark_session.conf.unset("spark.sql.files.maxPartitionBytes")
 
 
 @pytest.fixture(scope="module")

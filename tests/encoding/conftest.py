@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import sys
 
 import pandas as pd
 import pytest
@@ -132,20 +130,6 @@ def gensim_fasttext(store, texts):
     path = store / "ftvec.model"
     model.save(str(path))
     return path
-
-
-@pytest.fixture(scope="session")
-def spark_session():
-    """One local[2] Spark session for all Spark tests (starting one takes ~20 s)."""
-    pytest.importorskip("pyspark")
-    from textml.encoding.spark import get_session
-
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    session, created = get_session("local[2]")
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    if created:
-        session.stop()
 
 
 @pytest.fixture

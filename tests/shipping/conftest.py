@@ -111,23 +111,6 @@ def dev_texts(ship_split_dir):
     return list(load_split(ship_split_dir).dev.texts)
 
 
-@pytest.fixture(scope="session")
-def spark_session():
-    """One local[2] Spark session for the Spark test (skipped when pyspark is not installed)."""
-    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'textml[spark]')")
-    from pyspark.sql import SparkSession
-
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    active = SparkSession.getActiveSession()  # another test module's session: share it, leave it running
-    session = active or (SparkSession.builder.master("local[2]").appName("textml-shipping-test")
-                         .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-                         .getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    if active is None:
-        session.stop()
-
-
 READY_TIMEOUT = 180  # seconds; ~10-20 s seen on 2 cores
 REQUEST_TIMEOUT = 60
 

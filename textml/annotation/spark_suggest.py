@@ -16,6 +16,7 @@ Driver memory: partitions x capacity candidate rows (capacity = N, 10 N for ``di
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import dataclass, replace
@@ -25,7 +26,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from textml.annotation.selection import Candidates
-from textml.exceptions import ConfigError, DataError
+from textml.exceptions import DataError
 
 PID_SHIFT = 40  # a row's order: partition << 40 | place in the partition (2^40 rows a partition)
 @dataclass(frozen=True)
@@ -103,18 +104,9 @@ SCHEMA = ("kind string, seq long, score double, nkey string, id string, text str
 def rank_on_spark(pool, model_path: str, trust_pickle: bool, settings: dict, *, fmt, columns, encoding: str,
                   master: str | None = None, spark=None, progress=None):
     """Rank ``pool`` on Spark: ``(Candidates, counts, pool has ids)`` as the local engine gives them."""
-    import tempfile
-
     from textml.data.formats import detect_format
     from textml.encoding.reading import unit
-    from textml.encoding.spark import (
-        bundle_model,
-        get_session,
-        quiet_pandas_warning,
-        read_input,
-        ship_archive,
-        spark_job_error,
-    )
+    from textml.encoding.spark import bundle_model, quiet_pandas_warning, read_input, ship_archive, spark_job
 
     say = progress or (lambda message: None)
     started = time.monotonic()
@@ -125,22 +117,8 @@ def rank_on_spark(pool, model_path: str, trust_pickle: bool, settings: dict, *, 
     fmt = detect_format(pool, fmt)
     settings = dict(settings)
     exclusions = settings.pop("exclusions")
-    session, created = (spark, False) if spark is not None else get_session(master)
-    if created:
-        try:
-            session.sparkContext.setLogLevel("ERROR")
-        except Exception:  # noqa: BLE001 - Spark Connect
-            pass
-    # with CSV column pruning Spark parses only the selected columns and misses rows with too
-    # many fields (as in run_spark); turned off for this job, then put back
-    pruning_key = "spark.sql.csv.parser.columnPruning.enabled"
-    delimited = fmt in ("csv", "tsv")
-    pruning = session.conf.get(pruning_key, None) if delimited else None
-    staging = Path(tempfile.mkdtemp(prefix="textml-ship-"))
     shared = None
-    try:
-        if delimited:
-            session.conf.set(pruning_key, "false")
+    with spark_job(spark, master, fmt) as (session, staging):
         df, has_id, corrupt = read_input(session, SimpleNamespace(input=pool, fmt=fmt, encoding=encoding, columns=columns))
         model = ModelFiles(str(Path(model_path)), trust_pickle)  # the path as bundle_model maps it
         archive, mapping = bundle_model(model, staging)
@@ -152,30 +130,12 @@ def rank_on_spark(pool, model_path: str, trust_pickle: bool, settings: dict, *, 
         function = _partition_function(model, archive.name, mapping, settings,
                                        shared if shared is not None else exclusions, has_id, corrupt)
         say(f"suggest: ranking {pool} on Spark ...")
-        frame = df.mapInPandas(function, SCHEMA).toPandas()
-    except (ConfigError, DataError):
-        raise
-    except Exception as exc:
-        error = spark_job_error(exc)
-        if error is None:
-            raise
-        raise error from exc
-    finally:
-        import shutil
-
-        shutil.rmtree(staging, ignore_errors=True)
-        if shared is not None:
-            try:
-                shared.unpersist()
-            except Exception:  # noqa: BLE001 - the session may be gone
-                pass
-        if created:
-            session.stop()
-        elif delimited:
-            if pruning is None:
-                session.conf.unset(pruning_key)
-            else:
-                session.conf.set(pruning_key, pruning)
+        try:
+            frame = df.mapInPandas(function, SCHEMA).toPandas()
+        finally:
+            if shared is not None:
+                with contextlib.suppress(Exception):  # the session may be gone
+                    shared.unpersist()
 
     stats = [json.loads(text) for text in frame.loc[frame["kind"] == "stats", "text"]]
     offsets, total = {}, 0  # rows before each partition: row numbers for pools without ids

@@ -21,6 +21,7 @@ job with its line (or row) number, or with ``skip_bad`` they are filtered out an
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -52,6 +53,46 @@ def spark_job_error(exc: BaseException) -> DataError | None:
 
 def quiet_pandas_warning() -> None:
     warnings.filterwarnings("ignore", message=".*PySpark does not yet fully support pandas.*")
+
+
+@contextlib.contextmanager
+def spark_job(spark=None, master: str | None = None, fmt: str | None = None, quiet: bool = True):
+    """``(session, staging folder)`` for one job on Spark, and everything around it: the given
+    or active session, else a new one on ``master`` (stopped at the end; its log quiet unless
+    ``quiet`` is False); CSV column pruning off for a CSV/TSV input (Spark would parse only the
+    selected columns and miss rows with too many fields) and put back afterwards; a temporary
+    folder for the shipped model, removed afterwards; a failure raised by Spark or Py4J as one
+    textml line (textml's own errors pass unchanged)."""
+    session, created = (spark, False) if spark is not None else get_session(master)
+    if created and quiet:
+        try:
+            session.sparkContext.setLogLevel("ERROR")
+        except Exception:  # noqa: BLE001 - Spark Connect has no SparkContext
+            pass
+    pruning_key = "spark.sql.csv.parser.columnPruning.enabled"
+    delimited = fmt in ("csv", "tsv")
+    pruning = session.conf.get(pruning_key, None) if delimited else None
+    staging = Path(tempfile.mkdtemp(prefix="textml-ship-"))
+    try:
+        if delimited:
+            session.conf.set(pruning_key, "false")
+        yield session, staging
+    except (ConfigError, DataError):
+        raise
+    except Exception as exc:
+        error = spark_job_error(exc)
+        if error is None:
+            raise
+        raise error from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if created:
+            session.stop()
+        elif delimited:
+            if pruning is None:
+                session.conf.unset(pruning_key)
+            else:
+                session.conf.set(pruning_key, pruning)
 
 
 def require_pyspark() -> None:
@@ -285,20 +326,7 @@ def run_spark(job: Job, force: bool = False, progress: bool = True, master: str 
         check_can_write(out.removeprefix("file://"), force)
     worker = job.spec.load()  # fail fast on a bad model, and learn the output's shape
     check_output(job.kind, job.out, job.out_format, worker)
-    session, created = (spark, False) if spark is not None else get_session(master)
-    if created and not progress:
-        try:
-            session.sparkContext.setLogLevel("ERROR")
-        except Exception:  # noqa: BLE001 - Spark Connect
-            pass
-    staging = Path(tempfile.mkdtemp(prefix="textml-ship-"))
-    # with CSV column pruning Spark parses only the selected columns and misses rows with
-    # too many fields; turn it off for this job (and put the setting back afterwards)
-    pruning_key = "spark.sql.csv.parser.columnPruning.enabled"
-    pruning = session.conf.get(pruning_key, None) if job.fmt in ("csv", "tsv") else None
-    if job.fmt in ("csv", "tsv"):
-        session.conf.set(pruning_key, "false")
-    try:
+    with spark_job(spark, master, job.fmt, quiet=not progress) as (session, staging):
         df, has_id, corrupt = read_input(session, job)
         df, total = _number_rows(df)
         bad = _bad_rows(df, corrupt)
@@ -340,24 +368,6 @@ def run_spark(job: Job, force: bool = False, progress: bool = True, master: str 
         else:
             result.write.mode("overwrite" if force else "errorifexists").parquet(out)
             rows = session.read.parquet(out).count()
-    except DataError:
-        raise
-    except ConfigError:
-        raise
-    except Exception as exc:
-        error = spark_job_error(exc)
-        if error is None:
-            raise
-        raise error from exc
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        if created:
-            session.stop()
-        elif job.fmt in ("csv", "tsv"):
-            if pruning is None:
-                session.conf.unset(pruning_key)
-            else:
-                session.conf.set(pruning_key, pruning)
     return JobResult(
         outputs=[job.out], rows=rows, skipped=n_bad if job.skip_bad else 0, bad_examples=examples,
         chunks=0, seconds=time.perf_counter() - started, engine="spark", workers=0,
