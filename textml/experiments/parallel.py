@@ -12,7 +12,7 @@ loky unpickles what a worker sends in its manager thread, and unpickling a model
 modules (fastText's extension: a dlopen under the dynamic loader's lock, holding the GIL)
 while the main thread may be in threadpoolctl's library scan (a callback into Python under
 that lock: importing skops makes scikit-learn scan), and the two deadlock (a compare of
-fasttext and bow-nb hung so in CI, about one run in eight with scikit-learn 1.6).
+fasttext and bow-nb hung so in CI, once in 14 runs with scikit-learn 1.6).
 
 joblib's loky workers, not ``multiprocessing``: they start without re-importing the
 caller's ``__main__`` (a script or notebook calling ``textml.compare`` needs no
