@@ -30,6 +30,9 @@ def test_tsv_and_gzipped_csv(write, tmp_path):
     gz = tmp_path / "b.csv.gz"
     gz.write_bytes(gzip.compress(b"text,label\nzipped text,z\n"))
     assert read_dataset(gz).texts == ["zipped text"]
+    disguised = tmp_path / "c.csv"  # compressed, but saved without the .gz
+    disguised.write_bytes(gzip.compress(b"text,label\nzipped text,z\n"))
+    assert read_dataset(disguised).texts == ["zipped text"]
 
 
 def test_jsonl_with_list_labels_is_multilabel(write):

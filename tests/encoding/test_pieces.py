@@ -182,10 +182,12 @@ def test_a_piece_that_crashes_stops_the_job_promptly_instead_of_hanging(tmp_path
     assert time.monotonic() - started < 30
 
 
-@pytest.mark.parametrize("name, encoding", [("t.csv.gz", "utf-8"), ("t.csv", "utf-16")])
+@pytest.mark.parametrize("name, encoding, compression", [
+    ("t.csv.gz", "utf-8", "gzip"), ("t.csv", "utf-16", None), ("gzipped-but-named.csv", "utf-8", "gzip")])
 def test_inputs_that_cannot_be_cut_are_read_by_the_main_process_with_the_same_result(tmp_path, titles, name,
-                                                                                     encoding):
-    """gzip and UTF-16 cannot be cut at byte offsets: the engine reads them whole, same rows and ids."""
+                                                                                     encoding, compression):
+    """gzip (named .gz or not) and UTF-16 cannot be cut at byte offsets: the engine reads them
+    whole, same rows and ids."""
     import scipy.sparse as sp
     from sklearn.feature_extraction.text import HashingVectorizer
 
@@ -193,7 +195,7 @@ def test_inputs_that_cannot_be_cut_are_read_by_the_main_process_with_the_same_re
     from textml.encoding.pieces import splittable
 
     path = tmp_path / name
-    titles.head(1500).to_csv(path, index=False, encoding=encoding)
+    titles.head(1500).to_csv(path, index=False, encoding=encoding, compression=compression)
     assert not splittable(path, "csv", encoding)
     result = encode_file(path, "hashing:128", tmp_path / "v.npz", encoding=encoding, n_jobs=2, chunk_size=200,
                          progress=False)

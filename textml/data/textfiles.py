@@ -60,17 +60,33 @@ def check_exists(path: str | os.PathLike) -> None:
     raise DataError(f"{path} {reason}")
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
 def is_gzip(path: str | Path) -> bool:
+    """Whether ``path`` is written (or named) as gzip: its extension is ``.gz``."""
     return Path(path).suffix.lower() == ".gz"
 
 
+def reads_as_gzip(path: str | Path) -> bool:
+    """Whether ``path`` is read through gzip: named ``.gz``, or starting with gzip's magic bytes
+    (a compressed file saved as ``.csv`` read as text only gives a confusing decoding error)."""
+    if is_gzip(path):
+        return True
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(GZIP_MAGIC)) == GZIP_MAGIC
+    except OSError:
+        return False  # opening it for reading says what is wrong
+
+
 def open_text(path: Path, encoding: str = "utf-8"):
-    """A text handle reading ``path`` (``.gz`` decompressed); check its lines with :func:`text_lines`."""
+    """A text handle reading ``path`` (gzip decompressed); check its lines with :func:`text_lines`."""
     try:
         name = codecs.lookup(encoding).name
     except LookupError:
         raise DataError(f"unknown text encoding {encoding!r}; pass --encoding with e.g. utf-8 or latin-1") from None
-    raw = gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")
+    raw = gzip.open(path, "rb") if reads_as_gzip(path) else open(path, "rb")
     if not name.startswith(("utf-16", "utf-32", "utf-8-sig")):
         try:
             if raw.peek(len(UTF8_BOM))[:len(UTF8_BOM)] == UTF8_BOM:

@@ -39,6 +39,7 @@ from pathlib import Path
 
 from textml.data.formats import Columns, column_names, location_unit
 from textml.data.rows import BadRow, BadRows, cell_text, resolve_columns
+from textml.data.textfiles import reads_as_gzip
 from textml.exceptions import DataError
 
 # Encodings in which a newline byte is always a newline (never inside another character).
@@ -55,7 +56,7 @@ def splittable(path: Path, fmt: str, encoding: str) -> bool:
     """Whether workers can read ``path`` in byte ranges (else the main process reads it)."""
     if fmt == "parquet":
         return True
-    if path.suffix.lower() == ".gz":
+    if reads_as_gzip(path):
         return False
     try:
         name = codecs.lookup(encoding).name

@@ -11,6 +11,11 @@ from pathlib import Path
 
 LATENCY_BATCH = 1000
 LATENCY_REPEATS = 7  # the median of 7 timed batches moved < 10% between identical runs; best-of-3 moved 2x
+LATENCY_PROBE = 100  # texts in the first (warm-up) call, which also tells the cost of one text
+# A batch is cut so that one takes about this long: on long documents (a 3 KB text costs
+# bow-char-svm ~5 ms) 1,000-text batches made a default compare spend 84 s of its 505 s timing
+# latency; 0.5 s batches keep each pipeline's timing under ~5 s with the same per-1k figure.
+LATENCY_BATCH_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -20,24 +25,42 @@ class Latency:
     median_ms: float
     spread_ms: float  # interquartile range of the batches
     batches: int
+    batch_size: int = LATENCY_BATCH
 
 
 def measure_latency(model, texts: Sequence[str], repeats: int = LATENCY_REPEATS) -> Latency:
-    """Time ``repeats`` predictions of one fixed batch of 1,000 dev texts, after a warm-up.
+    """Time ``repeats`` predictions of one fixed batch of dev texts, after a warm-up, in
+    milliseconds per 1,000 texts.
 
-    Texts are cycled to make the batch, so small dev sets measure the same thing.
+    The batch is 1,000 texts, or fewer when the warm-up shows that 1,000 would take more than
+    :data:`LATENCY_BATCH_SECONDS` (long documents, slow models), down to
+    :data:`LATENCY_PROBE`. Texts are cycled to make the batch, so small dev sets measure the
+    same thing.
     """
     if not texts:
-        return Latency(float("nan"), float("nan"), 0)
-    batch = [texts[i % len(texts)] for i in range(LATENCY_BATCH)]
-    model.predict(batch)  # warm-up: lazy initialisation and cold caches are not latency
+        return Latency(float("nan"), float("nan"), 0, 0)
+
+    def cycled(n: int) -> list:
+        return [texts[i % len(texts)] for i in range(n)]
+
+    probe = cycled(LATENCY_PROBE)
+    model.predict(probe)  # warm-up: lazy initialisation and cold caches are not latency
+    start = time.perf_counter()
+    model.predict(probe)  # a warm call tells what one text costs
+    per_text = (time.perf_counter() - start) / LATENCY_PROBE
+    size = LATENCY_BATCH
+    if per_text * LATENCY_BATCH > LATENCY_BATCH_SECONDS:
+        size = max(LATENCY_PROBE, int(LATENCY_BATCH_SECONDS / per_text))
+    batch = cycled(size)
+    if size == LATENCY_BATCH:
+        model.predict(batch)  # cheap: warm the caches at the size that is timed
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         model.predict(batch)
         times.append(1000.0 * (time.perf_counter() - start) * LATENCY_BATCH / len(batch))
     quartiles = statistics.quantiles(times, n=4) if len(times) > 1 else [times[0]] * 3
-    return Latency(statistics.median(times), quartiles[2] - quartiles[0], len(times))
+    return Latency(statistics.median(times), quartiles[2] - quartiles[0], len(times), len(batch))
 
 
 def latency_ms_per_1k(model, texts: Sequence[str], repeats: int = LATENCY_REPEATS) -> float:

@@ -26,6 +26,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from textml.data.textfiles import GZIP_MAGIC
 from textml.exceptions import ConfigError, DataError
 from textml.text.tokenize import TOKEN_PATTERN, compile_pattern
 from textml.text.validation import check_texts
@@ -481,7 +482,7 @@ def sniff_vector_format(path) -> str:
         head = handle.read(4)
     if head == _FASTTEXT_MAGIC:
         return "fasttext"
-    opener = gzip.open if head[:2] == b"\x1f\x8b" else open
+    opener = gzip.open if head[:2] == GZIP_MAGIC else open
     with opener(path, "rb") as handle:
         head = handle.read(1 << 16)
     header, _, rest = head.partition(b"\n")
