@@ -12,9 +12,9 @@ from pathlib import Path
 LATENCY_BATCH = 1000
 LATENCY_REPEATS = 7  # the median of 7 timed batches moved < 10% between identical runs; best-of-3 moved 2x
 LATENCY_PROBE = 100  # texts in the first (warm-up) call, which also tells the cost of one text
-# A batch is cut so that one takes about this long: on long documents (a 3 KB text costs
-# bow-char-svm ~5 ms) 1,000-text batches made a default compare spend 84 s of its 505 s timing
-# latency; 0.5 s batches keep each pipeline's timing under ~5 s with the same per-1k figure.
+# A batch is cut so that one takes about this long. On 3 KB documents 1,000-text batches took
+# bow-svm 10.3-10.8 s to time (bow-char-svm ~45 s; ~85 worker-seconds for a default compare);
+# 0.5 s batches took 3.3-3.7 s and gave the same ms/1k within 8%.
 LATENCY_BATCH_SECONDS = 0.5
 
 
